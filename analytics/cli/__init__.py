@@ -1,0 +1,37 @@
+"""The command line: one module per group of commands, each adding its subcommands.
+
+Every command takes `--db PATH` before or after the subcommand; a user-facing error prints its
+Russian message to stderr and exits 2 without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from analytics.cli import common, results, store
+from analytics.errors import SamodiagError
+
+COMMAND_MODULES = (store, results)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="Аналитика самодиагностики «Школа Минпросвещения России»",
+    )
+    common.add_db_option(parser, suppress_default=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except SamodiagError as error:
+        print(f"Ошибка: {error}", file=sys.stderr)
+        return 2

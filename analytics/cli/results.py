@@ -1,0 +1,23 @@
+"""`levels`: the totals and levels of every school in a round."""
+
+from __future__ import annotations
+
+import argparse
+
+from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
+from analytics.levels import school_levels_wide
+from analytics.rounds import get_round
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    levels = add_command(commands, "levels", "уровни школ за раунд (CSV)", run_levels)
+    levels.add_argument("--round", required=True, help="название раунда, например «Весна 2026»")
+    levels.add_argument("--municipality", help="только школы этого муниципалитета")
+    add_excel_option(levels)
+
+
+def run_levels(args: argparse.Namespace) -> int:
+    con = store_from_args(args)
+    rnd = get_round(con, args.round)
+    write_csv(school_levels_wide(con, rnd, args.municipality), excel=args.excel)
+    return 0

@@ -1,0 +1,138 @@
+"""The store: one DuckDB file, created and migrated by the code that opens it.
+
+`ensure_schema` is safe on every start: each numbered migration in `analytics/schema/` runs once
+and is recorded in `schema_migrations` inside the same file, and each methodology folder is
+loaded into the reference tables once (a changed folder under a version that already scored
+answers is refused, because the stored levels would silently change meaning).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from analytics.config import RUBRIC_DIR
+from analytics.errors import DatabaseBusy
+from analytics.rubric import LEVELS, Rubric, RubricError, available_versions, load_rubric
+
+SCHEMA_DIR = Path(__file__).with_name("schema")
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; a file locked by another process raises DatabaseBusy at once."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise DatabaseBusy from error
+        raise
+
+
+def open_store(path: Path | str, rubric_root: Path = RUBRIC_DIR) -> duckdb.DuckDBPyConnection:
+    """Connect, migrate and load the methodology folders: the one way code gets a store."""
+    con = connect(path)
+    ensure_schema(con, rubric_root)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, rubric_root: Path = RUBRIC_DIR) -> None:
+    """Apply pending migrations and load new methodology versions."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        " name varchar primary key, applied_at timestamp default current_timestamp)"
+    )
+    applied = {name for (name,) in con.execute("select name from schema_migrations").fetchall()}
+    for script in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        if script.stem not in applied:
+            _apply_migration(con, script)
+    for version in available_versions(rubric_root):
+        sync_rubric(con, load_rubric(version, rubric_root))
+
+
+def _apply_migration(con: duckdb.DuckDBPyConnection, script: Path) -> None:
+    con.execute("begin transaction")
+    try:
+        con.execute(script.read_text(encoding="utf-8"))
+        if script.stem == "0001_initial":
+            con.executemany("insert into levels values (?, ?)", list(enumerate(LEVELS)))
+        con.execute("insert into schema_migrations (name) values (?)", [script.stem])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def sync_rubric(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
+    """Load a methodology version into the reference tables unless it is there already."""
+    stored = con.execute(
+        "select sha256 from methodology_versions where version = ?", [rubric.version]
+    ).fetchone()
+    if stored and stored[0] == rubric.sha256:
+        return
+    if stored and _version_has_answers(con, rubric.version):
+        raise RubricError(
+            f"Методика «{rubric.version}» изменилась после загрузки данных по ней; "
+            "сохраните изменённые таблицы как новую версию (новую папку в data/rubric)"
+        )
+    con.execute("begin transaction")
+    try:
+        _replace_rubric_rows(con, rubric)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _version_has_answers(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    row = con.execute(
+        "select count(*) from answers join rounds using (round_id) where rounds.methodology = ?",
+        [version],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+REFERENCE_TABLES = (
+    "methodology_versions",
+    "tracks",
+    "forms",
+    "indicators",
+    "answer_options",
+    "level_thresholds",
+    "critical_rules",
+)
+
+
+def _replace_rubric_rows(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
+    v = rubric.version
+    for table in REFERENCE_TABLES:
+        con.execute(f"delete from {table} where version = ?", [v])  # noqa: S608 -- fixed table list
+    con.execute("insert into methodology_versions (version, sha256) values (?, ?)", [v, rubric.sha256])
+    con.executemany(
+        "insert into tracks values (?, ?, ?, ?, ?)",
+        [(v, t.code, t.order, t.name, t.kind) for t in rubric.tracks],
+    )
+    con.executemany("insert into forms values (?, ?, ?)", [(v, f.code, f.title) for f in rubric.forms])
+    con.executemany(
+        "insert into indicators values (?, ?, ?, ?, ?, ?, ?)",
+        [(v, i.form, i.number, i.track_code, i.text, i.is_critical, i.points_max) for i in rubric.indicators],
+    )
+    first_id = con.execute("select coalesce(max(option_id), 0) + 1 from answer_options").fetchone()[0]
+    con.executemany(
+        "insert into answer_options values (?, ?, ?, ?, ?, ?)",
+        [
+            (first_id + k, v, o.form, o.number, o.answer, o.points)
+            for k, o in enumerate(rubric.options)
+        ],
+    )
+    con.executemany(
+        "insert into level_thresholds values (?, ?, ?, ?, ?, ?)",
+        [(v, t.form, t.scope, t.level_rank, t.points_min, t.points_max) for t in rubric.thresholds],
+    )
+    con.executemany(
+        "insert into critical_rules values (?, ?, ?, ?)",
+        [(v, r.applies_to, r.cap_level_rank, r.meaning) for r in rubric.critical_rules],
+    )

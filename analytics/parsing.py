@@ -1,0 +1,721 @@
+"""Read export files (xlsx, csv, or a zip of them) into `analytics.records`.
+
+Portal and regional exports drift: columns come reordered or with extras, under title rows, in
+cp1251 or utf-8, with ё/е, dash and case variants. Every column is therefore found by its header
+text after `normalize`, never by its position, so a file whose headers are recognisable is read
+whatever its arrangement, and a file whose headers are not is refused with a Russian `Problem`
+naming the file, sheet, row and column instead of being misread. Parsing never raises on content:
+a broken, empty or unrecognised file comes back as a `ParsedFile` carrying its problems. Points
+and levels are not judged here; validation does that against the rubric.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import islice
+from pathlib import PurePosixPath
+from typing import NamedTuple
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from analytics.errors import Location, Problem
+from analytics.records import ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
+from analytics.text import clean_cell, normalize, split_numbered_header
+
+Row = list[object]
+
+HEADER_SEARCH_ROWS = 100
+"""How far down a sheet the header row is looked for (title rows and a protocol's header block)."""
+
+MAX_ZIP_MEMBER_BYTES = 256 * 1024 * 1024
+"""A real export is a few megabytes; a larger member is refused rather than inflated into memory."""
+
+EMPTY_FILE = "файл пуст"
+BROKEN_TABLE = "файл повреждён или не является таблицей xlsx/csv"
+BROKEN_ZIP = "архив повреждён или не является zip-архивом"
+EMPTY_ZIP = "в архиве нет ни одного файла"
+BROKEN_ZIP_MEMBER = "файл не удалось извлечь из архива: он повреждён или защищён паролем"
+TOO_LARGE_ZIP_MEMBER = "файл в архиве слишком велик для выгрузки самодиагностики"
+UNSUPPORTED_FORMAT = "формат файла не поддерживается: ожидается xlsx, csv или zip"
+UNSUPPORTED_ZIP_MEMBER = "формат файла не поддерживается: в архиве ожидаются файлы xlsx или csv"
+NO_SCHOOLS = "в файле нет ни одной школы"
+NO_HEADER = (
+    "не найдена строка заголовков: ожидались столбцы «ИНН», «Тип самодиагностики», "
+    "«Наименование ОО» и столбцы показателей «1. …» (сводная таблица), или «ИНН», "
+    "«Номер показателя», «Показатель», «Ответ» (таблица по показателям), или «№», "
+    "«Показатель оценивания», «Значение показания», «Балльная оценка» (протокол школы)"
+)
+NO_PROTOCOL_TABLE = (
+    "на листе не найдена таблица протокола школы: ожидались столбцы «№», "
+    "«Показатель оценивания», «Значение показания», «Балльная оценка»"
+)
+MIXED_LAYOUTS = "лист оформлен иначе, чем предыдущие листы файла: в одном файле ожидается один формат"
+NO_FORM_TITLE = "над таблицей нет строки с типом самодиагностики («Самодиагностика … школы …»)"
+
+
+class _ColumnSpec(NamedTuple):
+    title: str
+    keys: tuple[str, ...]
+
+
+def _spec(title: str, *variants: str) -> _ColumnSpec:
+    return _ColumnSpec(title, tuple(normalize(text) for text in (title, *variants)))
+
+
+INN = _spec("ИНН")
+NAME = _spec("Наименование ОО", "Наименование образовательной организации")
+MUNICIPALITY = _spec("Муниципальное образование")
+FORM_TITLE = _spec("Тип самодиагностики")
+REGION = _spec("Регион")
+TOTAL = _spec("Сумма баллов")
+LEVEL = _spec("Уровень")
+NUMBER = _spec("Номер показателя")
+INDICATOR = _spec("Показатель")
+ANSWER = _spec("Ответ")
+POINTS = _spec("Баллы")
+PROTOCOL_NUMBER = _spec("№", "№ п/п")
+PROTOCOL_INDICATOR = _spec("Показатель оценивания")
+PROTOCOL_ANSWER = _spec("Значение показания", "Значение показателя")
+PROTOCOL_POINTS = _spec("Балльная оценка")
+
+WIDE_SIGNATURE = (INN, FORM_TITLE, NAME)
+LONG_SIGNATURE = (INN, NUMBER, INDICATOR, ANSWER)
+PROTOCOL_SIGNATURE = (PROTOCOL_NUMBER, PROTOCOL_INDICATOR, PROTOCOL_ANSWER, PROTOCOL_POINTS)
+LONG_ANSWER_COLUMNS = (NUMBER, INDICATOR, ANSWER, POINTS)
+
+PROTOCOL_FIELDS = (
+    "Образовательная организация",
+    "ИНН",
+    "Муниципальное образование",
+    "Сумма баллов за весь тест",
+    "Уровень",
+)
+_PROTOCOL_FIELD_BY_KEY = {normalize(label): label for label in PROTOCOL_FIELDS}
+
+_INDICATOR_HEADER = re.compile(r"^\d+\.\s")
+_STATED_TRACK_HEADER = re.compile(r"^(.+?)\s*:\s*(баллы|уровень)$", re.IGNORECASE)
+_ROUND_TITLE = re.compile(r"\b(весна|осень)\s+(\d{4})\b", re.IGNORECASE)
+_INN_DIGITS = re.compile(r"\d{10}|\d{12}")
+_CSV_DELIMITERS = (";", ",", "\t")
+
+
+class _UnreadableFileError(Exception):
+    """The bytes are not a table of the format the file name promises."""
+
+
+class _Column(NamedTuple):
+    index: int
+    header: str
+
+
+class _WideIndicator(NamedTuple):
+    index: int
+    number: int | None
+    indicator: str
+    header: str
+
+
+class _TrackColumns(NamedTuple):
+    track: str
+    points: _Column | None
+    level: _Column | None
+
+
+class _IdentityColumns(NamedTuple):
+    inn: _Column
+    name: _Column
+    municipality: _Column
+    form_title: _Column
+    region: _Column | None
+
+
+class _AnswerColumns(NamedTuple):
+    number: _Column
+    indicator: _Column
+    answer: _Column
+    points: _Column | None
+
+
+class _HeaderLine(NamedTuple):
+    value: str
+    row_number: int
+
+
+class _Header:
+    """A header row: each column's text as shown, looked up by its normalised text."""
+
+    def __init__(self, row: Row) -> None:
+        self.texts = [clean_cell(cell) for cell in row]
+        self._index_by_key: dict[str, int] = {}
+        for index, text in enumerate(self.texts):
+            self._index_by_key.setdefault(normalize(text), index)
+
+    def find(self, spec: _ColumnSpec) -> _Column | None:
+        for key in spec.keys:
+            index = self._index_by_key.get(key)
+            if index is not None:
+                return _Column(index, self.texts[index])
+        return None
+
+    def has_all(self, specs: tuple[_ColumnSpec, ...]) -> bool:
+        return all(self.find(spec) for spec in specs)
+
+    @cached_property
+    def indicators(self) -> list[_WideIndicator]:
+        columns = []
+        for index, text in enumerate(self.texts):
+            if _INDICATOR_HEADER.match(text):
+                number, indicator = split_numbered_header(text)
+                columns.append(_WideIndicator(index, number, indicator, text))
+        return columns
+
+    def layout(self) -> Layout | None:
+        if self.has_all(WIDE_SIGNATURE) and self.indicators:
+            return "wide"
+        if self.has_all(LONG_SIGNATURE):
+            return "long"
+        if self.has_all(PROTOCOL_SIGNATURE):
+            return "protocol"
+        return None
+
+
+@dataclass
+class _Sheet:
+    """One sheet (or a csv) being read; problems go to its file's shared list."""
+
+    file: str
+    name: str | None
+    rows: list[Row]
+    problems: list[Problem]
+
+    def at(self, row_number: int | None = None, column: str | None = None) -> Location:
+        return Location(self.file, self.name, row_number, column)
+
+    def report(self, message: str, row_number: int | None = None, column: str | None = None) -> None:
+        self.problems.append(Problem(self.at(row_number, column), message))
+
+    def data_rows(self, header_index: int) -> Iterator[tuple[int, Row]]:
+        """Non-blank rows below the header, with their 1-based row numbers."""
+        rows = islice(self.rows, header_index + 1, None)
+        for row_number, row in enumerate(rows, header_index + 2):
+            if not _is_blank(row):
+                yield row_number, row
+
+    def require(self, header: _Header, spec: _ColumnSpec, row_number: int) -> _Column | None:
+        column = header.find(spec)
+        if column is None:
+            self.report(f"не найден столбец «{spec.title}»", row_number)
+        return column
+
+    def read_number(self, value: object, row_number: int, column: str) -> int | None:
+        text = clean_cell(value)
+        if not text:
+            return None
+        number = _as_float(value)
+        if number is None:
+            self.report(f"в ячейке ожидается число, а указано «{text}»", row_number, column)
+            return None
+        if not number.is_integer():
+            self.report(f"в ячейке ожидается целое число, а указано «{text}»", row_number, column)
+            return None
+        return int(number)
+
+    def read_inn(self, value: object, row_number: int, column: str) -> str | None:
+        inn = _inn_text(value)
+        if not inn:
+            self.report(f"не заполнен столбец «{column}»", row_number, column)
+            return None
+        if not _INN_DIGITS.fullmatch(inn):
+            self.report(f"ИНН «{inn}» должен состоять из 10 или 12 цифр", row_number, column)
+            return None
+        return inn
+
+    def read_required(self, value: object, row_number: int, column: str) -> str | None:
+        text = clean_cell(value)
+        if not text:
+            self.report(f"не заполнен столбец «{column}»", row_number, column)
+        return text or None
+
+
+def parse_export(name: str, data: bytes) -> list[ParsedFile]:
+    """Parse one uploaded file (xlsx, csv or zip). A zip yields one ParsedFile per member file
+    (member names shown as 'archive.zip/inner.csv'); nested folders in the zip are fine; a zip
+    member that is not xlsx/csv is a Problem. Never raises for bad content: every problem is a
+    Problem(Location(file, sheet, row, column), Russian message) in ParsedFile.problems."""
+    if _extension(name) == "zip":
+        return _parse_zip(name, data)
+    return [_parse_file(name, data)]
+
+
+def _parse_zip(name: str, data: bytes) -> list[ParsedFile]:
+    if not data:
+        return [_failed(name, EMPTY_FILE)]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir() and not _is_system_file(m)]
+            parsed = [_parse_zip_member(name, archive, member) for member in members]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return [_failed(name, BROKEN_ZIP)]
+    return parsed or [_failed(name, EMPTY_ZIP)]
+
+
+def _parse_zip_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> ParsedFile:
+    name = f"{archive_name}/{_member_filename(member)}"
+    if _extension(name) not in _SHEET_READERS:
+        return _failed(name, UNSUPPORTED_ZIP_MEMBER)
+    if member.file_size > MAX_ZIP_MEMBER_BYTES:
+        return _failed(name, TOO_LARGE_ZIP_MEMBER)
+    try:
+        data = archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        return _failed(name, BROKEN_ZIP_MEMBER)
+    return _parse_file(name, data)
+
+
+def _member_filename(member: zipfile.ZipInfo) -> str:
+    """Russian Windows writes zip names in cp866 without the utf-8 flag; Python reads them as cp437."""
+    if member.flag_bits & 0x800:
+        return member.filename
+    try:
+        return member.filename.encode("cp437").decode("cp866")
+    except UnicodeError:
+        return member.filename
+
+
+def _is_system_file(member: zipfile.ZipInfo) -> bool:
+    """macOS resource forks, hidden files and Office lock files ride along in archives users make."""
+    path = PurePosixPath(member.filename)
+    return path.parts[0] == "__MACOSX" or path.name.startswith((".", "~$"))
+
+
+def _parse_file(name: str, data: bytes) -> ParsedFile:
+    read_sheets = _SHEET_READERS.get(_extension(name))
+    if read_sheets is None:
+        return _failed(name, UNSUPPORTED_FORMAT)
+    if not data or data.isspace():
+        return _failed(name, EMPTY_FILE)
+    try:
+        sheet_rows = read_sheets(data)
+    except _UnreadableFileError:
+        return _failed(name, BROKEN_TABLE)
+    parsed = ParsedFile(name=name, layout=None)
+    sheets = [
+        _Sheet(name, sheet_name, rows, parsed.problems)
+        for sheet_name, rows in sheet_rows
+        if not all(map(_is_blank, rows))
+    ]
+    if not sheets:
+        return _failed(name, EMPTY_FILE)
+    _parse_sheets(parsed, sheets)
+    return parsed
+
+
+def _failed(name: str, message: str) -> ParsedFile:
+    return ParsedFile(name=name, layout=None, problems=[Problem(Location(name), message)])
+
+
+def _extension(name: str) -> str:
+    return PurePosixPath(name).suffix.lower().lstrip(".")
+
+
+def _read_workbook(data: bytes) -> list[tuple[str | None, list[Row]]]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # skip_empty_area=False keeps leading empty rows and columns, so list indices are true
+        # Excel row and column positions.
+        return [
+            (sheet_name, workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
+            for sheet_name in workbook.sheet_names
+        ]
+    except CalamineError as error:
+        raise _UnreadableFileError from error
+
+
+def _read_csv(data: bytes) -> list[tuple[str | None, list[Row]]]:
+    text = _decode_csv(data)
+    try:
+        rows: list[Row] = list(csv.reader(io.StringIO(text), delimiter=_csv_delimiter(text)))
+    except csv.Error as error:
+        raise _UnreadableFileError from error
+    width = max(map(len, rows), default=0)
+    for row in rows:
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+    return [(None, rows)]
+
+
+_SHEET_READERS: dict[str, Callable[[bytes], list[tuple[str | None, list[Row]]]]] = {
+    "xlsx": _read_workbook,
+    "csv": _read_csv,
+}
+
+
+def _decode_csv(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace")
+
+
+def _csv_delimiter(text: str) -> str:
+    """The delimiter under which a known header row appears; title rows may hold commas too."""
+    for delimiter in _CSV_DELIMITERS:
+        try:
+            head = list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
+        except csv.Error:
+            continue
+        if _find_header(head) is not None:
+            return delimiter
+    return _CSV_DELIMITERS[0]
+
+
+def _is_blank(row: Row) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _find_header(rows: list[Row]) -> tuple[Layout, _Header, int] | None:
+    for index, row in enumerate(islice(rows, HEADER_SEARCH_ROWS)):
+        if _is_blank(row):
+            continue
+        header = _Header(row)
+        layout = header.layout()
+        if layout is not None:
+            return layout, header, index
+    return None
+
+
+def _parse_sheets(parsed: ParsedFile, sheets: list[_Sheet]) -> None:
+    unrecognised = []
+    for sheet in sheets:
+        found = _find_header(sheet.rows)
+        if found is None:
+            unrecognised.append(sheet)
+            continue
+        layout, header, header_index = found
+        if parsed.layout not in (None, layout):
+            sheet.report(MIXED_LAYOUTS)
+            continue
+        parsed.layout = layout
+        parsed.schools.extend(_LAYOUT_PARSERS[layout](sheet, header, header_index))
+        parsed.round_title = parsed.round_title or _round_title(sheet.rows[:header_index])
+    message = NO_PROTOCOL_TABLE if parsed.layout == "protocol" else NO_HEADER
+    for sheet in unrecognised:
+        sheet.report(message)
+    if parsed.layout is not None and not parsed.schools and not parsed.problems:
+        parsed.problems.append(Problem(Location(parsed.name), NO_SCHOOLS))
+
+
+def _round_title(rows: list[Row]) -> str | None:
+    for row in rows:
+        for cell in row:
+            match = _ROUND_TITLE.search(cell) if isinstance(cell, str) else None
+            if match:
+                return f"{match[1].capitalize()} {match[2]}"
+    return None
+
+
+def _as_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _inn_text(value: object) -> str:
+    """A numeric ИНН cell loses its leading zero in Excel (regions 01–09); put it back."""
+    inn = clean_cell(value)
+    if isinstance(value, int | float) and len(inn) in (9, 11):
+        return inn.zfill(len(inn) + 1)
+    return inn
+
+
+# --- layout W: one row per school -------------------------------------------------------------
+
+
+def _parse_wide(sheet: _Sheet, header: _Header, header_index: int) -> list[ExportSchool]:
+    identity = _identity_columns(sheet, header, header_index + 1)
+    if identity is None:
+        return []
+    indicators = header.indicators
+    tracks = _track_columns(header)
+    total, level = header.find(TOTAL), header.find(LEVEL)
+    schools = []
+    for row_number, row in sheet.data_rows(header_index):
+        school = _read_identity(sheet, identity, row, row_number)
+        if school is None:
+            continue
+        school.answers = _wide_answers(sheet, indicators, row, row_number)
+        if total is not None:
+            school.stated_total = sheet.read_number(row[total.index], row_number, total.header)
+        if level is not None:
+            school.stated_level = clean_cell(row[level.index]) or None
+        school.stated_tracks = _stated_tracks(sheet, tracks, row, row_number)
+        schools.append(school)
+    return schools
+
+
+def _wide_answers(
+    sheet: _Sheet, indicators: list[_WideIndicator], row: Row, row_number: int
+) -> list[ExportAnswer]:
+    """Empty cells are not answers: a correctional school leaves general-only columns empty."""
+    file, sheet_name = sheet.file, sheet.name
+    answers = []
+    for index, number, indicator, header in indicators:
+        answer = clean_cell(row[index])
+        if answer:
+            location = Location(file, sheet_name, row_number, header)
+            answers.append(ExportAnswer(number, indicator, answer, None, location, number_is_own_form=False))
+    return answers
+
+
+def _track_columns(header: _Header) -> list[_TrackColumns]:
+    """«<track>: баллы» and «<track>: уровень» columns, paired by the track's normalised name."""
+    names: dict[str, str] = {}
+    points: dict[str, _Column] = {}
+    levels: dict[str, _Column] = {}
+    for index, text in enumerate(header.texts):
+        match = _STATED_TRACK_HEADER.match(text)
+        if match:
+            key = normalize(match[1])
+            names.setdefault(key, match[1])
+            by_kind = points if match[2].lower() == "баллы" else levels
+            by_kind.setdefault(key, _Column(index, text))
+    return [_TrackColumns(track, points.get(key), levels.get(key)) for key, track in names.items()]
+
+
+def _stated_tracks(
+    sheet: _Sheet, tracks: list[_TrackColumns], row: Row, row_number: int
+) -> dict[str, StatedTrack]:
+    stated = {}
+    for track, points_column, level_column in tracks:
+        points = None
+        if points_column is not None:
+            points = sheet.read_number(row[points_column.index], row_number, points_column.header)
+        level = clean_cell(row[level_column.index]) or None if level_column is not None else None
+        if points is not None or level is not None:
+            stated[track] = StatedTrack(points, level)
+    return stated
+
+
+# --- school identity (W and L) ----------------------------------------------------------------
+
+
+def _identity_columns(sheet: _Sheet, header: _Header, row_number: int) -> _IdentityColumns | None:
+    found = [sheet.require(header, spec, row_number) for spec in (INN, NAME, MUNICIPALITY, FORM_TITLE)]
+    inn, name, municipality, form_title = found
+    if inn is None or name is None or municipality is None or form_title is None:
+        return None
+    return _IdentityColumns(inn, name, municipality, form_title, header.find(REGION))
+
+
+def _read_identity(
+    sheet: _Sheet, columns: _IdentityColumns, row: Row, row_number: int
+) -> ExportSchool | None:
+    inn = sheet.read_inn(row[columns.inn.index], row_number, columns.inn.header)
+    name = sheet.read_required(row[columns.name.index], row_number, columns.name.header)
+    municipality = sheet.read_required(
+        row[columns.municipality.index], row_number, columns.municipality.header
+    )
+    form_title = sheet.read_required(row[columns.form_title.index], row_number, columns.form_title.header)
+    if inn is None or name is None or municipality is None or form_title is None:
+        return None
+    region = clean_cell(row[columns.region.index]) or None if columns.region is not None else None
+    return ExportSchool(
+        inn=inn,
+        name=name,
+        municipality=municipality,
+        region=region,
+        form_title=form_title,
+        location=sheet.at(row_number),
+    )
+
+
+# --- layout L: one row per school and indicator -----------------------------------------------
+
+
+def _parse_long(sheet: _Sheet, header: _Header, header_index: int) -> list[ExportSchool]:
+    identity = _identity_columns(sheet, header, header_index + 1)
+    answer_columns = _answer_columns(sheet, header, header_index, LONG_ANSWER_COLUMNS)
+    if identity is None or answer_columns is None:
+        return []
+    schools = _LongSchools(sheet, identity)
+    for row_number, row in sheet.data_rows(header_index):
+        school = schools.school_of(row, row_number)
+        answer = _read_answer(sheet, answer_columns, row, row_number)
+        if school is not None and answer is not None:
+            school.answers.append(answer)
+    return schools.valid()
+
+
+class _LongSchools:
+    """Layout L rows gathered by ИНН, in the order schools first appear (rows need not be contiguous)."""
+
+    def __init__(self, sheet: _Sheet, identity: _IdentityColumns) -> None:
+        self.sheet = sheet
+        self.identity = identity
+        self._by_inn: dict[str, ExportSchool | None] = {}
+        """None marks an ИНН whose identity was already reported as invalid."""
+        self._reported_conflicts: set[tuple[str, int]] = set()
+
+    def school_of(self, row: Row, row_number: int) -> ExportSchool | None:
+        key = clean_cell(row[self.identity.inn.index])
+        if key not in self._by_inn:
+            self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
+            return self._by_inn[key]
+        school = self._by_inn[key]
+        if school is not None:
+            self._check_same_school(school, row, row_number)
+        return school
+
+    def valid(self) -> list[ExportSchool]:
+        return [school for school in self._by_inn.values() if school is not None]
+
+    def _check_same_school(self, school: ExportSchool, row: Row, row_number: int) -> None:
+        """Rows of one ИНН must name the same school; each disagreeing column is reported once."""
+        for column, first in (
+            (self.identity.name, school.name),
+            (self.identity.municipality, school.municipality),
+            (self.identity.form_title, school.form_title),
+        ):
+            text = clean_cell(row[column.index])
+            conflict = (school.inn, column.index)
+            if text == first or conflict in self._reported_conflicts or normalize(text) == normalize(first):
+                continue
+            self._reported_conflicts.add(conflict)
+            self.sheet.report(
+                f"у школы с ИНН {school.inn} здесь указано «{text}», "
+                f"а в строке {school.location.row} — «{first}»",
+                row_number,
+                column.header,
+            )
+
+
+def _answer_columns(
+    sheet: _Sheet, header: _Header, header_index: int, specs: tuple[_ColumnSpec, ...]
+) -> _AnswerColumns | None:
+    """The number, indicator and answer columns are required; the points column is optional."""
+    *required, points = specs
+    number, indicator, answer = (sheet.require(header, spec, header_index + 1) for spec in required)
+    if number is None or indicator is None or answer is None:
+        return None
+    return _AnswerColumns(number, indicator, answer, header.find(points))
+
+
+def _read_answer(sheet: _Sheet, columns: _AnswerColumns, row: Row, row_number: int) -> ExportAnswer | None:
+    """A row with neither an answer nor points is a section header or a note, not an answer."""
+    answer = clean_cell(row[columns.answer.index])
+    points_value = row[columns.points.index] if columns.points is not None else ""
+    if not answer and not clean_cell(points_value):
+        return None
+    points = None
+    if columns.points is not None:
+        points = sheet.read_number(points_value, row_number, columns.points.header)
+    return ExportAnswer(
+        number=sheet.read_number(row[columns.number.index], row_number, columns.number.header),
+        indicator=clean_cell(row[columns.indicator.index]),
+        answer=answer,
+        points=points,
+        location=sheet.at(row_number, columns.answer.header),
+    )
+
+
+# --- layout P: one school's protocol per sheet ------------------------------------------------
+
+
+def _parse_protocol(sheet: _Sheet, header: _Header, header_index: int) -> list[ExportSchool]:
+    school = _read_protocol_school(sheet, sheet.rows[:header_index])
+    columns = _answer_columns(sheet, header, header_index, PROTOCOL_SIGNATURE)
+    if columns is None:
+        return []
+    answers = [
+        answer
+        for row_number, row in sheet.data_rows(header_index)
+        if (answer := _read_answer(sheet, columns, row, row_number)) is not None
+    ]
+    if school is None:
+        return []
+    school.answers = answers
+    return [school]
+
+
+def _read_protocol_school(sheet: _Sheet, block: list[Row]) -> ExportSchool | None:
+    """The lines above the table: the form title, then «Label: value» lines."""
+    form_title, fields = _read_protocol_block(block)
+    if form_title is None:
+        sheet.report(NO_FORM_TITLE)
+    inn_line, name_line, municipality_line = (
+        _protocol_field(sheet, fields, label)
+        for label in ("ИНН", "Образовательная организация", "Муниципальное образование")
+    )
+    inn = sheet.read_inn(inn_line.value, inn_line.row_number, "ИНН") if inn_line else None
+    if form_title is None or inn is None or name_line is None or municipality_line is None:
+        return None
+    school = ExportSchool(
+        inn=inn,
+        name=name_line.value,
+        municipality=municipality_line.value,
+        region=None,
+        form_title=form_title.value,
+        location=sheet.at(form_title.row_number),
+    )
+    total_line = fields.get("Сумма баллов за весь тест")
+    if total_line is not None:
+        school.stated_total = sheet.read_number(
+            total_line.value, total_line.row_number, "Сумма баллов за весь тест"
+        )
+    level_line = fields.get("Уровень")
+    school.stated_level = level_line.value or None if level_line is not None else None
+    return school
+
+
+def _read_protocol_block(block: list[Row]) -> tuple[_HeaderLine | None, dict[str, _HeaderLine]]:
+    form_title = None
+    fields: dict[str, _HeaderLine] = {}
+    for row_number, row in enumerate(block, 1):
+        line = " ".join(text for cell in row if (text := clean_cell(cell)))
+        key = normalize(line)
+        # The form title holds a colon of its own («…по программам: НОО, ООО»), so it goes first.
+        if (
+            form_title is None
+            and key.startswith("самодиагностика ")
+            and not key.startswith("самодиагностика проекта")
+        ):
+            form_title = _HeaderLine(line, row_number)
+            continue
+        label, colon, value = line.partition(":")
+        field = _PROTOCOL_FIELD_BY_KEY.get(normalize(label))
+        if colon and field is not None:
+            fields.setdefault(field, _HeaderLine(value.strip(), row_number))
+    return form_title, fields
+
+
+def _protocol_field(sheet: _Sheet, fields: dict[str, _HeaderLine], label: str) -> _HeaderLine | None:
+    line = fields.get(label)
+    if line is None:
+        sheet.report(f"над таблицей нет строки «{label}: …»")
+        return None
+    if not line.value:
+        sheet.report(f"не заполнена строка «{label}: …»", line.row_number, label)
+        return None
+    return line
+
+
+_LAYOUT_PARSERS: dict[Layout, Callable[[_Sheet, _Header, int], list[ExportSchool]]] = {
+    "wide": _parse_wide,
+    "long": _parse_long,
+    "protocol": _parse_protocol,
+}

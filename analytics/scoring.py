@@ -1,0 +1,39 @@
+"""Derived tables rebuilt from the facts: which answers are in force, and the scores.
+
+Scores are never written by the importer directly; they are recomputed from the stored answers
+and the rubric after every import or withdrawal, so a school's level can always be traced back
+to its answers and the methodology version of its round.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics.sql import query
+
+DERIVED_TABLES = ("school_scores", "current_schools")
+
+
+def refresh_round(con: duckdb.DuckDBPyConnection, round_id: int) -> None:
+    """Rebuild the derived rows of one round (call inside the import's transaction)."""
+    for table in DERIVED_TABLES:
+        con.execute(f"delete from {table} where round_id = ?", [round_id])  # noqa: S608 -- fixed table list
+    _rebuild(con, round_id)
+
+
+def rescore_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every derived row of every round in one transaction."""
+    con.execute("begin transaction")
+    try:
+        for table in DERIVED_TABLES:
+            con.execute(f"delete from {table}")  # noqa: S608 -- fixed table list
+        _rebuild(con, None)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, round_id: int | None) -> None:
+    con.execute(query("current_schools"), {"round_id": round_id})
+    con.execute(query("school_scores"), {"round_id": round_id})
