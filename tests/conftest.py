@@ -47,7 +47,7 @@ class SchoolSpec:
     municipality: str = "Кировский муниципальный район"
     form: str = "general"
     track_points: dict[str, int] = field(default_factory=dict)
-    """Points per track; tracks not named get their maximum."""
+    """Points per track; tracks not named get the most they can with failed_critical."""
     failed_critical: tuple[int, ...] = ()
     """Numbers of critical indicators answered with 0 points."""
 
@@ -57,7 +57,8 @@ def answers_for(rubric: Rubric, spec: SchoolSpec) -> dict[int, tuple[str, int]]:
     chosen: dict[int, tuple[str, int]] = {}
     for track in rubric.tracks:
         indicators = [i for i in rubric.indicators_of(spec.form) if i.track_code == track.code]
-        target = spec.track_points.get(track.code, sum(i.points_max for i in indicators))
+        reachable = sum(i.points_max for i in indicators if i.number not in spec.failed_critical)
+        target = spec.track_points.get(track.code, reachable)
         for ind in indicators:
             options = sorted(rubric.options_of(spec.form, ind.number), key=lambda o: o.points)
             if ind.number in spec.failed_critical:

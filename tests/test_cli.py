@@ -1,0 +1,87 @@
+"""The command line as automation uses it: exit codes, CSV format, Russian errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, timeout=300, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def spring_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "cli.duckdb"
+    done = run_cli("import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db))
+    assert done.returncode == 0, done.stderr.decode()
+    assert "школ новых — 14" in done.stdout.decode()
+    return db
+
+
+class TestLevelsOutput:
+    def test_levels_csv_columns_and_encoding(self, spring_db):
+        """UTF-8 without BOM, commas, identity then total, level and each track's pair."""
+        done = run_cli("levels", "--round", "Весна 2026", "--db", str(spring_db))
+        assert done.returncode == 0
+        assert not done.stdout.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(done.stdout.decode("utf-8"))))
+        assert rows[0][:8] == ["inn", "name", "municipality", "form", "total", "level", "knowledge_points", "knowledge_level"]
+        assert rows[0][-2:] == ["environment_points", "environment_level"]
+        assert len(rows) == 15
+        levels = {row[5] for row in rows[1:]}
+        assert levels <= {"ниже базового", "базовый", "средний", "высокий"}
+
+    def test_excel_flag_writes_semicolons_and_bom(self, spring_db):
+        """--excel gives a file Russian Excel opens as is."""
+        done = run_cli("levels", "--round", "Весна 2026", "--excel", "--db", str(spring_db))
+        assert done.stdout.startswith(b"\xef\xbb\xbf")
+        assert done.stdout.decode("utf-8-sig").splitlines()[0].startswith("inn;name;municipality")
+
+    def test_db_option_before_the_subcommand(self, spring_db):
+        """--db may come before the subcommand too."""
+        done = run_cli("--db", str(spring_db), "levels", "--round", "Весна 2026", "--municipality", "Кировский муниципальный район")
+        assert done.returncode == 0
+        rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
+        assert rows
+        assert {r["municipality"] for r in rows} == {"Кировский муниципальный район"}
+
+
+class TestCliErrors:
+    def test_unknown_round_exits_non_zero_in_russian(self, spring_db):
+        """Asking for a round that is not stored names the rounds that are."""
+        done = run_cli("levels", "--round", "Осень 2030", "--db", str(spring_db))
+        assert done.returncode == 2
+        assert "раунд «Осень 2030» не найден; в базе: «Весна 2026»" in done.stderr.decode()
+
+    def test_bad_file_names_the_file_and_writes_nothing(self, tmp_path):
+        """A rejected import exits non-zero, names the file and leaves no round behind."""
+        bad = tmp_path / "broken.csv"
+        bad.write_text("ИНН;Номер показателя;Показатель;Ответ\n123;1;x;y\n", encoding="utf-8")
+        db = tmp_path / "store.duckdb"
+        done = run_cli("import", str(bad), "--round", "Весна 2026", "--db", str(db))
+        assert done.returncode == 2
+        assert "broken.csv" in done.stderr.decode()
+        rounds = run_cli("rounds", "--db", str(db))
+        assert rounds.stdout.decode().strip().splitlines() == ["round,date,methodology,schools"]
+
+    def test_withdraw_from_the_command_line(self, tmp_path):
+        """`imports withdraw ID` takes an import back and the log shows it."""
+        db = tmp_path / "store.duckdb"
+        run_cli("import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db))
+        done = run_cli("imports", "withdraw", "1", "--db", str(db))
+        assert done.returncode == 0
+        assert "отозвана" in done.stdout.decode()
+        log = list(csv.DictReader(io.StringIO(run_cli("imports", "--db", str(db)).stdout.decode())))
+        assert log[0]["status"] == "отозвана"
