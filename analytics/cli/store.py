@@ -1,14 +1,18 @@
-"""Commands that fill and inspect the store: import, imports, rounds, schools, roster, demo."""
+"""Commands that fill and inspect the store: import, imports, demo, roster, rounds, schools."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
+from analytics.config import db_path_from_env
+from analytics.demo_db import build_demo_database
 from analytics.errors import SamodiagError
 from analytics.loading import Upload, import_uploads, withdraw_import
+from analytics.roster import import_roster
 from analytics.store_info import list_imports, list_rounds_frame, list_schools
 
 
@@ -23,6 +27,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     log.add_argument("action", nargs="?", choices=["withdraw"], help="withdraw — отозвать загрузку")
     log.add_argument("import_id", nargs="?", type=int, help="номер загрузки")
     add_excel_option(log)
+
+    demo = add_command(commands, "demo", "построить демонстрационную базу (синтетический регион)", run_demo)
+    demo.add_argument("--schools", type=int, default=600, help="число школ (по умолчанию 600)")
+    demo.add_argument("--rounds", type=int, default=3, help="число раундов, от 1 до 4 (по умолчанию 3)")
+    demo.add_argument("--seed", type=int, default=1, help="зерно генератора")
+    demo.add_argument("--exports", type=Path, help="сохранить созданные выгрузки в эту папку")
+    demo.add_argument("--force", action="store_true", help="заменить существующий файл базы")
+
+    roster = add_command(commands, "roster", "реестр школ: «roster import FILE»", run_roster)
+    roster.add_argument("action", choices=["import"], help="import — загрузить реестр (xlsx или csv)")
+    roster.add_argument("file", type=Path, help="файл реестра")
 
     rounds = add_command(commands, "rounds", "раунды в базе (CSV)", run_rounds)
     add_excel_option(rounds)
@@ -39,17 +54,19 @@ def _parse_date(text: str) -> dt.date:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    uploads = []
-    for name in args.files:
-        try:
-            uploads.append(Upload.from_path(name))
-        except OSError as error:
-            msg = f"Файл «{name}» не удалось прочитать: {error.strerror}"
-            raise SamodiagError(msg) from error
+    uploads = [_read_upload(Path(name)) for name in args.files]
     con = store_from_args(args)
     report = import_uploads(con, uploads, args.round, methodology=args.methodology, date=args.date)
     print(report.describe())
     return 0
+
+
+def _read_upload(path: Path) -> Upload:
+    try:
+        return Upload.from_path(path)
+    except OSError as error:
+        msg = f"Файл «{path}» не удалось прочитать: {error.strerror}"
+        raise SamodiagError(msg) from error
 
 
 def run_imports(args: argparse.Namespace) -> int:
@@ -61,6 +78,32 @@ def run_imports(args: argparse.Namespace) -> int:
         print(withdraw_import(con, args.import_id))
         return 0
     write_csv(list_imports(con), excel=args.excel)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    path = Path(args.db or db_path_from_env())
+    if path.exists():
+        if not args.force:
+            msg = f"файл базы «{path}» уже существует; укажите --force, чтобы заменить его демонстрационной базой"
+            raise SamodiagError(msg)
+        path.unlink()
+        Path(f"{path}.wal").unlink(missing_ok=True)
+    if not 1 <= args.rounds <= 4 or args.schools < 10:
+        msg = "демонстрационный регион: от 1 до 4 раундов и не меньше 10 школ"
+        raise SamodiagError(msg)
+    region = build_demo_database(
+        path, schools=args.schools, rounds=args.rounds, seed=args.seed, exports_dir=args.exports
+    )
+    names = ", ".join(f"«{r.name}»" for r in region.rounds)
+    print(f"Демонстрационная база «{path}»: {args.schools} школ, раунды {names}")
+    return 0
+
+
+def run_roster(args: argparse.Namespace) -> int:
+    con = store_from_args(args)
+    count = import_roster(con, _read_upload(args.file))
+    print(f"Реестр загружен: школ — {count}")
     return 0
 
 
