@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 from openpyxl import Workbook
@@ -82,14 +83,15 @@ IMPLAUSIBLE_SHARE_PER_PATTERN = 0.004
 TRACK_SPREAD = 0.35
 DIFFICULTY_SPREAD = 0.9
 ANSWER_SLOPE = 2.2
-ANSWER_OFFSET = 1.0
-QUALITY_SPREAD = 0.55
-MUNICIPALITY_SPREAD = 0.2
-DRIFT_MEAN = 0.1
+ANSWER_OFFSET = 1.15
+QUALITY_SPREAD = 0.78
+QUALITY_SKEW = 0.75
+MUNICIPALITY_SPREAD = 0.12
+DRIFT_MEAN = 0.05
 DRIFT_SPREAD = 0.15
 TRACK_DRIFT_SPREAD = 0.08
 REFRESHED_ANSWER_SHARE = 0.04
-CRITICAL_FAIL_NEW = 0.02
+CRITICAL_FAIL_NEW = 0.03
 CRITICAL_FAIL_NEW_WEAK = 0.04
 CRITICAL_FAIL_KEPT = 0.5
 WEAK_QUALITY = -0.5
@@ -170,11 +172,13 @@ class _SchoolKind:
     quality: float
 
 
-URBAN = _SchoolKind("urban", is_rural=False, is_correctional=False, pupils=(300, 1500), quality=0.15)
-SELECTIVE = _SchoolKind("selective", is_rural=False, is_correctional=False, pupils=(600, 1500), quality=0.75)
+URBAN = _SchoolKind("urban", is_rural=False, is_correctional=False, pupils=(300, 1500), quality=0.1)
+SELECTIVE = _SchoolKind("selective", is_rural=False, is_correctional=False, pupils=(600, 1500), quality=0.6)
 RURAL = _SchoolKind("rural", is_rural=True, is_correctional=False, pupils=(100, 450), quality=-0.15)
-RURAL_SMALL = _SchoolKind("rural_small", is_rural=True, is_correctional=False, pupils=(12, 99), quality=-0.6)
-CORRECTIONAL = _SchoolKind("correctional", is_rural=False, is_correctional=True, pupils=(40, 300), quality=-0.1)
+RURAL_SMALL = _SchoolKind("rural_small", is_rural=True, is_correctional=False, pupils=(12, 99), quality=-0.35)
+CORRECTIONAL = _SchoolKind(
+    "correctional", is_rural=False, is_correctional=True, pupils=(40, 300), quality=-0.1
+)
 CORRECTIONAL_SHARE = 0.05
 SELECTIVE_SHARE_OF_URBAN = 0.15
 SMALL_SHARE_OF_RURAL = 0.5
@@ -196,6 +200,7 @@ class _FormModel:
     """One form of the rubric as arrays: options sorted by points, so a higher index is better."""
 
     form: Form
+    tracks: tuple[Track, ...]
     indicators: tuple[Indicator, ...]
     options: tuple[tuple[AnswerOption, ...], ...]
     points: np.ndarray
@@ -264,25 +269,32 @@ def write_demo_region(
     roster = _generate_schools(schools + absent_count, rng)
     absent = set(rng.choice(len(roster), absent_count, replace=False).tolist())
     participants = [i for i in range(len(roster)) if i not in absent]
-    skip_latest = set(rng.choice(participants, max(1, round(schools * SKIP_LATEST_SHARE)), replace=False).tolist())
+    skip_latest = set(
+        rng.choice(participants, max(1, round(schools * SKIP_LATEST_SHARE)), replace=False).tolist()
+    )
 
     general, groups = _simulate_region(rubric, roster, participants, rounds, rng)
-    implausible = _plant_implausible(groups[0], roster, skip_latest, rng)
+    per_pattern = max(1, round(schools * IMPLAUSIBLE_SHARE_PER_PATTERN))
+    implausible = {
+        roster[i].inn: tag for i, tag in _plant_implausible(groups[0], per_pattern, skip_latest, rng).items()
+    }
 
-    round_names = demo_round_names(rounds)
     written = []
-    for index, (name, date) in enumerate(round_names):
+    for index, (name, date) in enumerate(demo_round_names(rounds)):
         is_latest = index == rounds - 1
         results = _round_results(groups, roster, index, skip_latest if is_latest else set())
-        files = [_write_round_export(out_dir, name, date, index, rubric, general, results)]
+        files = [
+            _write_round_export(out_dir, name, date, is_wide=index % 2 == 0, general=general, results=results)
+        ]
         if is_latest:
-            chosen = _protocol_schools(results, implausible, rng)
-            files.append(_write_protocols(out_dir / f"{_round_slug(name, date)}_school_protocols.xlsx", rubric, chosen))
+            protocols = out_dir / f"{_round_slug(name)}_school_protocols.xlsx"
+            _write_protocols(protocols, _protocol_schools(results, set(implausible), rng))
+            files.append(protocols)
         written.append(DemoRound(name, date, tuple(files)))
 
     roster_path = out_dir / "roster.csv"
     _write_roster(roster_path, roster)
-    return DemoRegion(REGION, tuple(written), roster_path, {roster[i].inn: tag for i, tag in implausible.items()})
+    return DemoRegion(REGION, tuple(written), roster_path, implausible)
 
 
 def demo_round_names(count: int) -> list[tuple[str, datetime.date]]:
@@ -304,18 +316,15 @@ def demo_round_names(count: int) -> list[tuple[str, datetime.date]]:
 
 def _generate_schools(count: int, rng: np.random.Generator) -> list[_School]:
     municipalities = _pick_municipalities(count)
-    weights = np.array([m.weight for m in municipalities], dtype=float)
-    assigned = np.concatenate(
-        [np.arange(len(municipalities)), rng.choice(len(municipalities), count - len(municipalities), p=weights / weights.sum())]
-    )
+    sizes = _municipality_sizes(municipalities, count, rng)
+    effects = MUNICIPALITY_SPREAD * _normal_ladder(len(municipalities), rng)
+    noise = iter(_right_skewed(_normal_ladder(count, rng)).tolist())
     taken_inns: set[str] = set()
     schools: list[_School] = []
     correctional_number = 0
-    for index, municipality in enumerate(municipalities):
-        effect = rng.normal(0, MUNICIPALITY_SPREAD)
-        prefix = MUNICIPAL_PREFIXES[rng.integers(len(MUNICIPAL_PREFIXES))]
-        namer = _SchoolNamer(prefix)
-        for _ in range(int(np.sum(assigned == index))):
+    for municipality, size, effect in zip(municipalities, sizes, effects, strict=True):
+        namer = _SchoolNamer(MUNICIPAL_PREFIXES[rng.integers(len(MUNICIPAL_PREFIXES))])
+        for _ in range(size):
             kind = _draw_kind(municipality, rng)
             if kind.is_correctional:
                 correctional_number += 1
@@ -330,10 +339,28 @@ def _generate_schools(count: int, rng: np.random.Generator) -> list[_School]:
                     is_rural=kind.is_rural,
                     pupils=int(rng.integers(kind.pupils[0], kind.pupils[1] + 1)),
                     is_correctional=kind.is_correctional,
-                    quality=kind.quality + effect + rng.normal(0, QUALITY_SPREAD),
+                    quality=kind.quality + effect + next(noise),
                 )
             )
     return schools
+
+
+def _municipality_sizes(municipalities: list[_Municipality], count: int, rng: np.random.Generator) -> list[int]:
+    """Schools per municipality: at least one each, the rest in proportion to the weights."""
+    weights = np.array([m.weight for m in municipalities], dtype=float)
+    extra = rng.multinomial(count - len(municipalities), weights / weights.sum())
+    return (extra + 1).tolist()
+
+
+def _normal_ladder(count: int, rng: np.random.Generator) -> np.ndarray:
+    """Standard normal quantiles evenly spread and shuffled: the mix does not hang on the seed's luck."""
+    quantiles = [NormalDist().inv_cdf((k + 0.5) / count) for k in range(count)]
+    return rng.permutation(np.array(quantiles))
+
+
+def _right_skewed(normal: np.ndarray) -> np.ndarray:
+    """Zero-mean noise with a long upper tail: few hopeless schools, a spread of strong ones."""
+    return QUALITY_SPREAD * (np.exp(QUALITY_SKEW * normal) - np.exp(QUALITY_SKEW**2 / 2)) / QUALITY_SKEW
 
 
 def _pick_municipalities(school_count: int) -> list[_Municipality]:
@@ -401,7 +428,9 @@ def _new_inn(tax_code: str, taken: set[str], rng: np.random.Generator) -> str:
 
 def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormModel:
     indicators = rubric.indicators_of(form.code)
-    options = tuple(tuple(sorted(rubric.options_of(form.code, i.number), key=lambda o: o.points)) for i in indicators)
+    options = tuple(
+        tuple(sorted(rubric.options_of(form.code, i.number), key=lambda o: o.points)) for i in indicators
+    )
     widest = max(len(o) for o in options)
     points = np.zeros((len(indicators), widest), dtype=np.int16)
     for row, choices in enumerate(options):
@@ -413,6 +442,7 @@ def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormMod
     has_more = np.array([len(o) > 1 for o in options])
     return _FormModel(
         form=form,
+        tracks=tuple(tracks),
         indicators=indicators,
         options=options,
         points=points,
@@ -446,7 +476,10 @@ def _score(model: _FormModel, choices: np.ndarray) -> _Scores:
         level = np.where(failed.any(axis=1), np.minimum(level, model.total_cap), level)
     track_points = points @ model.track_matrix
     track_level = np.stack(
-        [np.searchsorted(mins, track_points[:, k], side="right") - 1 for k, mins in enumerate(model.track_mins)],
+        [
+            np.searchsorted(mins, track_points[:, k], side="right") - 1
+            for k, mins in enumerate(model.track_mins)
+        ],
         axis=1,
     )
     if model.track_cap is not None:
@@ -468,16 +501,20 @@ def _simulate_region(
     correctional = _form_model(rubric, forms[1], tracks) if len(forms) > 1 else general
     groups = []
     for model, wants_correctional in ((general, False), (correctional, True)):
-        ids = np.array([i for i in participants if roster[i].is_correctional == wants_correctional], dtype=int)
+        ids = np.array(
+            [i for i in participants if roster[i].is_correctional == wants_correctional], dtype=int
+        )
         quality = np.array([roster[i].quality for i in ids])
         groups.append(_FormGroup(model, ids, _simulate_rounds(model, quality, rounds, rng)))
     return general, groups
 
 
-def _simulate_rounds(model: _FormModel, base_quality: np.ndarray, rounds: int, rng: np.random.Generator) -> list[np.ndarray]:
+def _simulate_rounds(
+    model: _FormModel, base_quality: np.ndarray, rounds: int, rng: np.random.Generator
+) -> list[np.ndarray]:
     """Answers per round: a school keeps its answers unless its quality moves or it rethinks a few."""
     count, tracks = len(base_quality), model.track_matrix.shape[1]
-    difficulty = rng.normal(0, DIFFICULTY_SPREAD, model.size)
+    difficulty = DIFFICULTY_SPREAD * _normal_ladder(model.size, rng)
     quality = base_quality[:, None] + rng.normal(0, TRACK_SPREAD, (count, tracks))
     propensity = rng.random((count, model.size))
     failing = np.full(count, -1)
@@ -488,7 +525,7 @@ def _simulate_rounds(model: _FormModel, base_quality: np.ndarray, rounds: int, r
             rethought = rng.random(propensity.shape) < REFRESHED_ANSWER_SHARE
             propensity = np.where(rethought, rng.random(propensity.shape), propensity)
         choices = _draw_choices(model, quality, difficulty, propensity)
-        _apply_critical_failures(model, choices, _draw_critical_failures(model, base_quality, failing, rng))
+        _apply_critical_failures(choices, _draw_critical_failures(model, base_quality, failing, rng))
         _break_all_max(model, choices, np.ones(count, dtype=bool), rng)
         _break_critical_contradictions(model, choices, rng)
         if history:
@@ -540,12 +577,422 @@ def _draw_critical_failures(
     return np.where(fails, column, -1)
 
 
-def _apply_critical_failures(model: _FormModel, choices: np.ndarray, failing: np.ndarray) -> None:
+def _apply_critical_failures(choices: np.ndarray, failing: np.ndarray) -> None:
     rows = np.flatnonzero(failing >= 0)
-    choices[rows, failing[rows]] = 0
-    del model  # option 0 scores 0 for every indicator that can fail (see `_form_model`)
+    choices[rows, failing[rows]] = 0  # option 0 scores 0 wherever an indicator can fail
 
 
 def _failing_critical(model: _FormModel, choices: np.ndarray) -> np.ndarray:
     failed = (model.points[np.arange(model.size), choices] == 0) & model.can_fail
     return np.where(failed.any(axis=1), failed.argmax(axis=1), -1)
+
+
+# --- keeping clean schools clean ---------------------------------------------------------------
+
+
+def _at_max(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    columns = np.arange(model.size)
+    return model.points[columns, choices] == model.points[columns, model.best]
+
+
+def _failed(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    return (model.points[np.arange(model.size), choices] == 0) & model.is_critical
+
+
+def _all_max(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    return _at_max(model, choices).all(axis=1)
+
+
+def _contradictions(model: _FormModel, choices: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Per critical indicator: its column, the rest of its track, and the rows where the rest of
+    the track is at maximum while the critical indicator fails."""
+    at_max, failed = _at_max(model, choices), _failed(model, choices)
+    for column in np.flatnonzero(model.is_critical):
+        others = np.flatnonzero(model.track_of == model.track_of[column])
+        others = others[others != column]
+        yield column, others, failed[:, column] & at_max[:, others].all(axis=1)
+
+
+def _has_contradiction(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    found = np.zeros(len(choices), dtype=bool)
+    for _, _, rows in _contradictions(model, choices):
+        found |= rows
+    return found
+
+
+def _adjustable(model: _FormModel, columns: np.ndarray | None = None) -> np.ndarray:
+    """Non-critical indicators with more than one option: safe to move without a critical fail."""
+    columns = np.arange(model.size) if columns is None else columns
+    return columns[~model.is_critical[columns] & (model.best[columns] > 0)]
+
+
+def _break_all_max(
+    model: _FormModel, choices: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+) -> None:
+    for row in np.flatnonzero(rows & _all_max(model, choices)):
+        choices[row, rng.choice(_adjustable(model))] -= 1
+
+
+def _break_critical_contradictions(model: _FormModel, choices: np.ndarray, rng: np.random.Generator) -> None:
+    for _, others, rows in _contradictions(model, choices):
+        candidates = _adjustable(model, others)
+        for row in np.flatnonzero(rows):
+            choices[row, rng.choice(candidates if candidates.size else others)] -= 1
+
+
+def _revert_level_jumps(model: _FormModel, choices: np.ndarray, previous: np.ndarray) -> None:
+    """A clean school never moves two levels or more in one round: it keeps last round's answers."""
+    jumped = np.abs(_score(model, choices).level - _score(model, previous).level) >= 2
+    choices[jumped] = previous[jumped]
+
+
+def _make_rows_unique(
+    model: _FormModel, choices: np.ndarray, protected: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Nudge clean schools until no two schools share an answer set, except among `protected` rows."""
+    while True:
+        rows = _duplicate_rows_to_nudge(choices, protected)
+        if not rows:
+            return
+        for row in rows:
+            choices[row] = _nudged(model, choices[row], rng)
+
+
+def _duplicate_rows_to_nudge(choices: np.ndarray, protected: np.ndarray) -> list[int]:
+    _, group, sizes = np.unique(choices, axis=0, return_inverse=True, return_counts=True)
+    group = group.reshape(-1)
+    duplicated = np.flatnonzero(sizes[group] > 1)
+    kept: set[int] = set()
+    to_nudge = []
+    for row in sorted(duplicated.tolist(), key=lambda r: (group[r], not protected[r], r)):
+        if group[row] not in kept:
+            kept.add(group[row])
+        elif not protected[row]:
+            to_nudge.append(row)
+    return to_nudge
+
+
+def _nudged(model: _FormModel, row: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The row with one answer moved by one option, keeping the level and every clean-school rule."""
+    level = _score(model, row[None, :]).level[0]
+    for column in rng.permutation(_adjustable(model)):
+        for step in (-1, 1):
+            candidate = row.copy()
+            candidate[column] += step
+            if not 0 <= candidate[column] <= model.best[column]:
+                continue
+            table = candidate[None, :]
+            if (
+                _score(model, table).level[0] == level
+                and not _all_max(model, table)[0]
+                and not _has_contradiction(model, table)[0]
+            ):
+                return candidate
+    raise RuntimeError("в методике нет показателя, который можно изменить без смены уровня")
+
+
+# --- implausible answerers ---------------------------------------------------------------------
+
+
+def _plant_implausible(
+    group: _FormGroup, per_pattern: int, skipped: set[int], rng: np.random.Generator
+) -> dict[int, str]:
+    """Plant each implausible pattern in the latest round of a few schools; return school id → tag.
+
+    Every planted school stays within one level of its previous round, except the jumps, so each
+    shows exactly the pattern it is tagged with.
+    """
+    model, latest = group.model, group.rounds[-1]
+    now = _score(model, latest).level
+    before = _score(model, group.rounds[-2]).level if len(group.rounds) > 1 else now
+    free = np.array([school not in skipped for school in group.school_ids])
+    tags: dict[int, str] = {}
+    protected = np.zeros(len(latest), dtype=bool)
+
+    def take(candidates: np.ndarray, tag: str) -> np.ndarray:
+        chosen = _pick(candidates & free, per_pattern, rng)
+        free[chosen] = False
+        protected[chosen] = True
+        tags.update(dict.fromkeys(chosen.tolist(), tag))
+        return chosen
+
+    if len(group.rounds) > 1:
+        for row in take(before == LOWEST_LEVEL, "jump"):
+            latest[row] = _near_max_row(model, rng)
+    latest[take(before >= 2, "all_max")] = model.best  # from «средний» up: one level at most
+    for row in take(before <= 1, "critical_contradiction"):
+        _plant_critical_contradiction(model, latest[row], rng)
+    for row in take(np.ones(len(latest), dtype=bool), "copy"):
+        source = _pick(free & (np.abs(now - before[row]) <= 1), 1, rng)
+        if source.size:
+            free[source] = False
+            protected[source] = True
+            latest[row] = latest[source[0]]
+        else:
+            del tags[row]
+    _make_rows_unique(model, latest, protected, rng)
+    return {int(group.school_ids[row]): tag for row, tag in tags.items()}
+
+
+def _pick(candidates: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    rows = np.flatnonzero(candidates)
+    return np.sort(rng.choice(rows, min(count, rows.size), replace=False)) if rows.size else rows
+
+
+def _near_max_row(model: _FormModel, rng: np.random.Generator) -> np.ndarray:
+    """Every answer at maximum but a few one-step deficits: a total well inside «высокий»."""
+    row = model.best.astype(np.int8)
+    deficits = rng.choice(_adjustable(model), int(rng.integers(*JUMP_DEFICITS)), replace=False)
+    row[deficits] -= 1
+    return row
+
+
+def _plant_critical_contradiction(model: _FormModel, row: np.ndarray, rng: np.random.Generator) -> None:
+    critical = rng.choice(np.flatnonzero(model.can_fail))
+    track = model.track_of == model.track_of[critical]
+    row[track] = model.best[track]
+    row[critical] = 0
+
+
+# --- results per round -------------------------------------------------------------------------
+
+
+def _round_results(
+    groups: Sequence[_FormGroup], roster: list[_School], round_index: int, skipped: set[int]
+) -> list[_Result]:
+    """Every school that passed this round with its answers and the figures the portal states."""
+    by_school: dict[int, _Result] = {}
+    for group in groups:
+        choices = group.rounds[round_index]
+        scores = _score(group.model, choices)
+        totals, levels = scores.total.tolist(), scores.level.tolist()
+        track_points, track_levels = scores.track_points.tolist(), scores.track_level.tolist()
+        for row, school_id in enumerate(group.school_ids.tolist()):
+            if school_id in skipped:
+                continue
+            by_school[school_id] = _Result(
+                roster[school_id],
+                group.model,
+                choices[row],
+                totals[row],
+                levels[row],
+                tuple(track_points[row]),
+                tuple(track_levels[row]),
+            )
+    return [by_school[school_id] for school_id in sorted(by_school)]
+
+
+def _protocol_schools(
+    results: list[_Result], implausible_inns: set[str], rng: np.random.Generator
+) -> list[_Result]:
+    """Three clean schools for the P file: a below-basic one, another general one, a correctional one."""
+    clean = [r for r in results if r.school.inn not in implausible_inns]
+    pools = (
+        [r for r in clean if not r.school.is_correctional and r.level == LOWEST_LEVEL],
+        [r for r in clean if not r.school.is_correctional and r.level > LOWEST_LEVEL],
+        [r for r in clean if r.school.is_correctional],
+        clean,
+    )
+    chosen: list[_Result] = []
+    for pool in pools:
+        left = [r for r in pool if r not in chosen]
+        if left and len(chosen) < PROTOCOL_SCHOOLS:
+            chosen.append(left[rng.integers(len(left))])
+    while len(chosen) < PROTOCOL_SCHOOLS:
+        chosen.append(next(r for r in clean if r not in chosen))
+    return chosen
+
+
+# --- export files ------------------------------------------------------------------------------
+
+
+def _round_slug(name: str) -> str:
+    season, year = name.split()
+    return f"{year}_{'spring' if season == 'Весна' else 'autumn'}"
+
+
+def _write_round_export(
+    out_dir: Path,
+    name: str,
+    date: datetime.date,
+    *,
+    is_wide: bool,
+    general: _FormModel,
+    results: list[_Result],
+) -> Path:
+    """Even rounds as one wide xlsx (W), odd rounds as long CSVs per municipality in one zip (L)."""
+    if is_wide:
+        path = out_dir / f"{_round_slug(name)}_region_wide.xlsx"
+        _write_wide(path, name, general, results)
+    else:
+        path = out_dir / f"{_round_slug(name)}_region_long.zip"
+        _write_long_zip(path, date, results)
+    return path
+
+
+def _bold(sheet: object, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _track_title(track: Track) -> str:
+    return f"{track.kind} «{track.name}»"
+
+
+def _marked_text(indicator: Indicator) -> str:
+    return indicator.text + CRITICAL_MARK if indicator.is_critical else indicator.text
+
+
+def _write_wide(path: Path, round_name: str, general: _FormModel, results: Iterable[_Result]) -> None:
+    """Layout W: title, empty row, merged track headers, the header row, then one row per school."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(WIDE_SHEET)
+    sheet.append([_bold(sheet, WIDE_TITLE.format(round_name=round_name))])
+    sheet.append([])
+    first_column = len(WIDE_ID_COLUMNS) + 1
+    track_row: list[str | None] = [None] * (first_column - 1 + general.size)
+    for track_index, track in enumerate(general.tracks):
+        columns = np.flatnonzero(general.track_of == track_index) + first_column
+        track_row[columns[0] - 1] = _track_title(track)
+        sheet.merged_cells.add(f"{get_column_letter(columns[0])}3:{get_column_letter(columns[-1])}3")
+    sheet.append(track_row)
+    sheet.append(
+        [
+            *WIDE_ID_COLUMNS,
+            *(f"{i.number}. {_marked_text(i)}" for i in general.indicators),
+            "Сумма баллов",
+            "Уровень",
+            *(f"{t.name}: баллы" for t in general.tracks),
+            *(f"{t.name}: уровень" for t in general.tracks),
+        ]
+    )
+    positions: dict[str, list[int]] = {}
+    for result in results:
+        if result.model.form.code not in positions:
+            positions[result.model.form.code] = _wide_positions(general, result.model)
+        sheet.append(_wide_row(result, positions[result.model.form.code], general.size))
+    workbook.save(path)
+
+
+def _wide_positions(general: _FormModel, model: _FormModel) -> list[int]:
+    """Each indicator's column among the general form's, matched by text as the importer does."""
+    column_of = {normalize(i.text): k for k, i in enumerate(general.indicators)}
+    return [column_of[normalize(i.text)] for i in model.indicators]
+
+
+def _wide_row(result: _Result, positions: list[int], width: int) -> list[object]:
+    school = result.school
+    answers: list[str | None] = [None] * width
+    for column, (options, choice) in enumerate(
+        zip(result.model.options, result.choices.tolist(), strict=True)
+    ):
+        answers[positions[column]] = options[choice].answer
+    return [
+        REGION,
+        school.municipality,
+        school.name,
+        school.inn,
+        result.model.form.title,
+        *answers,
+        result.total,
+        LEVELS[result.level].upper(),
+        *result.track_points,
+        *(LEVELS[level] for level in result.track_levels),
+    ]
+
+
+def _write_long_zip(path: Path, date: datetime.date, results: Iterable[_Result]) -> None:
+    """Layout L: one cp1251 CSV per municipality, all in one zip; fixed timestamps keep it reproducible."""
+    by_municipality: dict[str, list[_Result]] = {}
+    for result in results:
+        by_municipality.setdefault(result.school.municipality, []).append(result)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for municipality, members in by_municipality.items():
+            info = zipfile.ZipInfo(
+                f"{municipality}.csv", date_time=(date.year, date.month, date.day, 0, 0, 0)
+            )
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, _long_csv(members))
+
+
+def _long_csv(results: list[_Result]) -> bytes:
+    lines = [";".join(LONG_COLUMNS)]
+    parts: dict[str, tuple[list[str], list[list[str]]]] = {}
+    for result in results:
+        model, school = result.model, result.school
+        if model.form.code not in parts:
+            parts[model.form.code] = _long_parts(model)
+        indicator_parts, option_parts = parts[model.form.code]
+        prefix = ";".join(
+            _csv_field(v) for v in (school.inn, school.name, school.municipality, model.form.title)
+        )
+        lines.extend(
+            f"{prefix};{indicator_parts[column]};{option_parts[column][choice]}"
+            for column, choice in enumerate(result.choices.tolist())
+        )
+    lines.append("")
+    return "\r\n".join(lines).encode(LONG_ENCODING)
+
+
+def _long_parts(model: _FormModel) -> tuple[list[str], list[list[str]]]:
+    """Pre-joined «number;indicator» and «answer;points» fields of a form, quoted once."""
+    indicators = [f"{i.number};{_csv_field(i.text)}" for i in model.indicators]
+    options = [[f"{_csv_field(o.answer)};{o.points}" for o in choices] for choices in model.options]
+    return indicators, options
+
+
+def _csv_field(value: str) -> str:
+    """A cp1251-safe CSV field, quoted only when it must be."""
+    value = value.translate(_CP1251_SUBSTITUTES)
+    if any(mark in value for mark in ';"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _write_protocols(path: Path, results: Iterable[_Result]) -> None:
+    """Layout P: one sheet per school, named by its ИНН, as the portal prints a school's result."""
+    workbook = Workbook(write_only=True)
+    for result in results:
+        sheet = workbook.create_sheet(result.school.inn)
+        for row in _protocol_rows(sheet, result):
+            sheet.append(row)
+    workbook.save(path)
+
+
+def _protocol_rows(sheet: object, result: _Result) -> Iterator[list[object]]:
+    school, model = result.school, result.model
+    yield [PROTOCOL_TITLE]
+    yield [model.form.title]
+    yield [f"Образовательная организация: {school.name}"]
+    yield [f"ИНН: {school.inn}"]
+    yield [f"Муниципальное образование: {school.municipality}"]
+    yield [f"Сумма баллов за весь тест: {result.total}"]
+    yield [f"Уровень: {LEVELS[result.level].upper()}"]
+    yield []
+    yield [_bold(sheet, title) for title in PROTOCOL_COLUMNS]
+    choices = result.choices.tolist()
+    for track_index, track in enumerate(model.tracks):
+        yield [None, _bold(sheet, _track_title(track))]
+        for column in np.flatnonzero(model.track_of == track_index).tolist():
+            option = model.options[column][choices[column]]
+            indicator = model.indicators[column]
+            yield [indicator.number, _marked_text(indicator), option.answer, option.points]
+
+
+def _write_roster(path: Path, roster: Iterable[_School]) -> None:
+    """The schools expected to pass: utf-8 with BOM and «;», so Russian Excel opens it as is."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(ROSTER_COLUMNS)
+        for school in roster:
+            writer.writerow(
+                [
+                    school.inn,
+                    school.name,
+                    school.municipality,
+                    "сельская" if school.is_rural else "городская",
+                    school.pupils,
+                    "да" if school.is_correctional else "нет",
+                ]
+            )
