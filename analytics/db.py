@@ -109,7 +109,7 @@ REFERENCE_TABLES = (
 def _replace_rubric_rows(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
     v = rubric.version
     for table in REFERENCE_TABLES:
-        con.execute(f"delete from {table} where version = ?", [v])  # noqa: S608 -- fixed table list
+        con.execute(f"delete from {table} where version = ?", [v])
     con.execute("insert into methodology_versions (version, sha256) values (?, ?)", [v, rubric.sha256])
     con.executemany(
         "insert into tracks values (?, ?, ?, ?, ?)",
@@ -123,10 +123,7 @@ def _replace_rubric_rows(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None
     first_id = con.execute("select coalesce(max(option_id), 0) + 1 from answer_options").fetchone()[0]
     con.executemany(
         "insert into answer_options values (?, ?, ?, ?, ?, ?)",
-        [
-            (first_id + k, v, o.form, o.number, o.answer, o.points)
-            for k, o in enumerate(rubric.options)
-        ],
+        [(first_id + k, v, o.form, o.number, o.answer, o.points) for k, o in enumerate(rubric.options)],
     )
     con.executemany(
         "insert into level_thresholds values (?, ?, ?, ?, ?, ?)",

@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 
 from analytics.levels import school_scores_long, track_codes
-from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.rounds import Round
+from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query
 
 

@@ -25,9 +25,7 @@ def fidelity_report(
 
 def school_fidelity(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataFrame:
     """The differences of one school; empty when the engine and the portal agree."""
-    return con.execute(
-        query("fidelity"), {"round_id": rnd.round_id, "inn": inn, "municipality": None}
-    ).df()
+    return con.execute(query("fidelity"), {"round_id": rnd.round_id, "inn": inn, "municipality": None}).df()
 
 
 def count_stated_schools(con: duckdb.DuckDBPyConnection, rnd: Round) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import duckdb
+import pandas as pd
 
 from analytics.rounds import Round
 from analytics.sql import query
@@ -31,9 +31,7 @@ def school_scores_long(
     con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None = None
 ) -> pd.DataFrame:
     """One row per school and scope ('total' or a track code) of a round."""
-    return con.execute(
-        query("school_levels"), {"round_id": rnd.round_id, "municipality": municipality}
-    ).df()
+    return con.execute(query("school_levels"), {"round_id": rnd.round_id, "municipality": municipality}).df()
 
 
 def school_levels_wide(

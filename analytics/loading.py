@@ -93,7 +93,10 @@ class ImportReport:
     unchanged_count: int = 0
 
     def describe(self) -> str:
-        lines = [f"Файл «{name}» уже загружен в раунд «{self.round_name}», пропущен" for name in self.already_loaded]
+        lines = [
+            f"Файл «{name}» уже загружен в раунд «{self.round_name}», пропущен"
+            for name in self.already_loaded
+        ]
         if self.import_id is None:
             lines.append("Новых данных нет: ничего не изменилось")
         else:
@@ -308,7 +311,7 @@ def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) ->
         raise ValueError(msg)
     con.register("incoming_rows", rows)
     try:
-        con.execute(f"insert into {table} by name select * from incoming_rows")  # noqa: S608 -- fixed table list
+        con.execute(f"insert into {table} by name select * from incoming_rows")
     finally:
         con.unregister("incoming_rows")
 
@@ -350,11 +353,7 @@ def _answer_rows(schools: list[ValidSchool], import_id: int, round_id: int) -> p
 
 
 def _portal_rows(schools: list[ValidSchool], import_id: int, round_id: int) -> pa.Table:
-    rows = [
-        (s.inn, scope, points, rank)
-        for s in schools
-        for scope, (points, rank) in s.stated.items()
-    ]
+    rows = [(s.inn, scope, points, rank) for s in schools for scope, (points, rank) in s.stated.items()]
     return pa.table(
         {
             "import_id": pa.array([import_id] * len(rows), pa.int32()),

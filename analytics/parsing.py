@@ -751,4 +751,8 @@ def read_table_rows(name: str, data: bytes, problems: list[Problem]) -> list[tup
     text = _decode_csv(data)
     first_line = text.lstrip().split("\n", 1)[0]
     delimiter = max(_CSV_DELIMITERS, key=first_line.count)
-    return [(None, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
+    try:
+        return [(None, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
+    except csv.Error:
+        problems.append(Problem(Location(name), BROKEN_TABLE))
+        return []

@@ -97,7 +97,11 @@ def read_roster(upload: Upload) -> tuple[list[RosterSchool], list[Problem]]:
         return schools, problems
     if not problems:
         expected = ", ".join(f"«{TITLES[c]}»" for c in REQUIRED)
-        problems.append(Problem(Location(upload.name), f"не найдена строка заголовков реестра: ожидались столбцы {expected}"))
+        problems.append(
+            Problem(
+                Location(upload.name), f"не найдена строка заголовков реестра: ожидались столбцы {expected}"
+            )
+        )
     return [], problems
 
 
@@ -125,7 +129,9 @@ def _read_rows(
 ) -> list[RosterSchool]:
     schools: dict[str, RosterSchool] = {}
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        cells = {field: clean_cell(row[index]) if index < len(row) else "" for field, index in columns.items()}
+        cells = {
+            field: clean_cell(row[index]) if index < len(row) else "" for field, index in columns.items()
+        }
         if not any(cells.values()):
             continue
 

@@ -12,6 +12,7 @@ import csv
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 from analytics.config import RUBRIC_DIR
@@ -210,7 +211,7 @@ def _check_form(rubric: Rubric, form: str) -> list[str]:
             broken.append(f"форма {form}, {scope}: пороги должны задавать все четыре уровня")
             continue
         mins = [t.points_min for t in levels]
-        if mins[0] != 0 or any(a >= b for a, b in zip(mins, mins[1:], strict=False)):
+        if mins[0] != 0 or any(a >= b for a, b in pairwise(mins)):
             broken.append(f"форма {form}, {scope}: пороги должны начинаться с 0 и расти")
         scope_max = sum(i.points_max for i in indicators if scope in (TOTAL_SCOPE, i.track_code))
         if levels[-1].points_max != scope_max:

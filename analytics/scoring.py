@@ -17,7 +17,7 @@ DERIVED_TABLES = ("school_scores", "current_schools")
 def refresh_round(con: duckdb.DuckDBPyConnection, round_id: int) -> None:
     """Rebuild the derived rows of one round (call inside the import's transaction)."""
     for table in DERIVED_TABLES:
-        con.execute(f"delete from {table} where round_id = ?", [round_id])  # noqa: S608 -- fixed table list
+        con.execute(f"delete from {table} where round_id = ?", [round_id])
     _rebuild(con, round_id)
 
 
@@ -26,7 +26,7 @@ def rescore_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("begin transaction")
     try:
         for table in DERIVED_TABLES:
-            con.execute(f"delete from {table}")  # noqa: S608 -- fixed table list
+            con.execute(f"delete from {table}")
         _rebuild(con, None)
         con.execute("commit")
     except Exception:

@@ -162,7 +162,9 @@ def _validate_school(
         known = "; ".join(f"«{t}»" for t in index.form_titles)
         problems.append(
             Problem(
-                Location(school.location.file, school.location.sheet, school.location.row, "Тип самодиагностики"),
+                Location(
+                    school.location.file, school.location.sheet, school.location.row, "Тип самодиагностики"
+                ),
                 f"неизвестный тип самодиагностики «{school.form_title}»; в методике "
                 f"{index.version} есть: {known}",
             )

@@ -97,6 +97,15 @@ def write_long_csv(
             texts = {i.number: i.text for i in rubric.indicators_of(spec.form)}
             for number, (answer, points) in sorted(answers_for(rubric, spec).items()):
                 writer.writerow(
-                    [spec.inn, spec.name, spec.municipality, titles[spec.form], number, texts[number], answer, points]
+                    [
+                        spec.inn,
+                        spec.name,
+                        spec.municipality,
+                        titles[spec.form],
+                        number,
+                        texts[number],
+                        answer,
+                        points,
+                    ]
                 )
     return path

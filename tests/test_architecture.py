@@ -36,9 +36,15 @@ class TestEngineHasNoUi:
 
     def test_importing_every_module_leaves_streamlit_unloaded(self):
         """Importing the whole package in a fresh interpreter never loads streamlit."""
-        modules = [m.name for m in pkgutil.walk_packages(analytics.__path__, "analytics.") if m.name != "analytics.__main__"]
+        modules = [
+            m.name
+            for m in pkgutil.walk_packages(analytics.__path__, "analytics.")
+            if m.name != "analytics.__main__"
+        ]
         assert "analytics.loading" in modules
-        code = "import sys\n" + "\n".join(f"import {m}" for m in modules) + "\nprint('streamlit' in sys.modules)"
+        code = (
+            "import sys\n" + "\n".join(f"import {m}" for m in modules) + "\nprint('streamlit' in sys.modules)"
+        )
         done = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
         )
@@ -52,6 +58,7 @@ class TestPagesHaveNoSql:
         offenders = [
             p.name
             for p in pages
-            if p.exists() and any(call in p.read_text(encoding="utf-8") for call in (".execute(", ".sql(", ".query("))
+            if p.exists()
+            and any(call in p.read_text(encoding="utf-8") for call in (".execute(", ".sql(", ".query("))
         ]
         assert offenders == []

@@ -24,7 +24,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[bytes]:
 @pytest.fixture(scope="module")
 def spring_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "cli.duckdb"
-    done = run_cli("import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db))
+    done = run_cli(
+        "import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db)
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert "школ новых — 14" in done.stdout.decode()
     return db
@@ -37,7 +39,16 @@ class TestLevelsOutput:
         assert done.returncode == 0
         assert not done.stdout.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(done.stdout.decode("utf-8"))))
-        assert rows[0][:8] == ["inn", "name", "municipality", "form", "total", "level", "knowledge_points", "knowledge_level"]
+        assert rows[0][:8] == [
+            "inn",
+            "name",
+            "municipality",
+            "form",
+            "total",
+            "level",
+            "knowledge_points",
+            "knowledge_level",
+        ]
         assert rows[0][-2:] == ["environment_points", "environment_level"]
         assert len(rows) == 15
         levels = {row[5] for row in rows[1:]}
@@ -51,7 +62,15 @@ class TestLevelsOutput:
 
     def test_db_option_before_the_subcommand(self, spring_db):
         """--db may come before the subcommand too."""
-        done = run_cli("--db", str(spring_db), "levels", "--round", "Весна 2026", "--municipality", "Кировский муниципальный район")
+        done = run_cli(
+            "--db",
+            str(spring_db),
+            "levels",
+            "--round",
+            "Весна 2026",
+            "--municipality",
+            "Кировский муниципальный район",
+        )
         assert done.returncode == 0
         rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
         assert rows
@@ -79,7 +98,9 @@ class TestCliErrors:
     def test_withdraw_from_the_command_line(self, tmp_path):
         """`imports withdraw ID` takes an import back and the log shows it."""
         db = tmp_path / "store.duckdb"
-        run_cli("import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db))
+        run_cli(
+            "import", str(EXAMPLES / "region_long_spring_2026.csv"), "--round", "Весна 2026", "--db", str(db)
+        )
         done = run_cli("imports", "withdraw", "1", "--db", str(db))
         assert done.returncode == 0
         assert "отозвана" in done.stdout.decode()

@@ -23,7 +23,9 @@ class TestDemoDatabase:
         path, region = demo
         con = open_store(path)
         assert [r.name for r in list_rounds(con)] == [r.name for r in region.rounds]
-        counts = con.execute("select round_id, count(*) from current_schools group by all order by 1").fetchall()
+        counts = con.execute(
+            "select round_id, count(*) from current_schools group by all order by 1"
+        ).fetchall()
         assert all(count >= 70 for _, count in counts)
         con.close()
 
@@ -40,7 +42,10 @@ class TestDemoDatabase:
         path, _ = demo
         con = open_store(path)
         assert con.execute("select count(*) from schools where locality is null").fetchone()[0] == 0
-        assert con.execute("select count(*) from roster").fetchone()[0] > con.execute("select count(*) from schools").fetchone()[0] - 1
+        assert (
+            con.execute("select count(*) from roster").fetchone()[0]
+            > con.execute("select count(*) from schools").fetchone()[0] - 1
+        )
         con.close()
 
     def test_ensure_does_not_rebuild_an_existing_store(self, demo):

@@ -34,7 +34,9 @@ class TestTrackThresholds:
     )
     def test_knowledge_track_levels(self, con, rubric, tmp_path, points, level):
         """«Знание» (general form) reaches a level exactly at its min_points."""
-        table = _levels_of(con, rubric, tmp_path, SchoolSpec("4700000010", track_points={"knowledge": points}))
+        table = _levels_of(
+            con, rubric, tmp_path, SchoolSpec("4700000010", track_points={"knowledge": points})
+        )
         assert table.loc["4700000010", "knowledge_points"] == points
         assert table.loc["4700000010", "knowledge_level"] == level
 
@@ -59,7 +61,9 @@ class TestTotalThresholds:
             (8, 6, 84, "средний"),
         ],
     )
-    def test_total_level_at_and_below_threshold(self, con, rubric, tmp_path, knowledge, upbringing, total, level):
+    def test_total_level_at_and_below_threshold(
+        self, con, rubric, tmp_path, knowledge, upbringing, total, level
+    ):
         """The overall level reaches «высокий» at exactly 85 points, not at 84."""
         spec = SchoolSpec("4700000012", track_points={"knowledge": knowledge, "upbringing": upbringing})
         table = _levels_of(con, rubric, tmp_path, spec)
@@ -77,7 +81,9 @@ class TestCriticalRule:
 
     def test_partial_answer_on_critical_is_not_a_failure(self, con, rubric, tmp_path):
         """A critical indicator with max 2 answered for 1 point does not trigger the cap."""
-        critical_with_two = next(i for i in rubric.indicators_of("general") if i.is_critical and i.points_max >= 2)
+        critical_with_two = next(
+            i for i in rubric.indicators_of("general") if i.is_critical and i.points_max >= 2
+        )
         track = critical_with_two.track_code
         track_max = sum(i.points_max for i in rubric.indicators_of("general") if i.track_code == track)
         table = _levels_of(
@@ -89,7 +95,9 @@ class TestCriticalRule:
 class TestDeficits:
     def test_deficits_list_failed_critical_first_with_best_answer(self, con, rubric, tmp_path):
         """Deficits are the indicators below maximum, failed critical first, with the closing answer."""
-        _levels_of(con, rubric, tmp_path, SchoolSpec("4700000015", failed_critical=(2,), track_points={"health": 13}))
+        _levels_of(
+            con, rubric, tmp_path, SchoolSpec("4700000015", failed_critical=(2,), track_points={"health": 13})
+        )
         deficits = school_deficits(con, get_round(con, ROUND), inn="4700000015")
         assert deficits.iloc[0]["number"] == 2
         assert bool(deficits.iloc[0]["is_failed_critical"])
@@ -99,7 +107,9 @@ class TestDeficits:
 
     def test_next_level_requires_closing_failed_critical(self, con, rubric, tmp_path):
         """To leave «ниже базового» the plan must include every failed critical indicator."""
-        _levels_of(con, rubric, tmp_path, SchoolSpec("4700000016", failed_critical=(2,), track_points={"health": 5}))
+        _levels_of(
+            con, rubric, tmp_path, SchoolSpec("4700000016", failed_critical=(2,), track_points={"health": 5})
+        )
         plans = {p.scope: p for p in plan_next_levels(con, get_round(con, ROUND), "4700000016")}
         assert [c.number for c in plans["total"].changes] == [2]
         assert plans["total"].level_next == "базовый"

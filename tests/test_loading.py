@@ -94,7 +94,9 @@ class TestReimport:
 
     def test_corrected_file_replaces_school_and_withdraw_restores(self, con, rubric, tmp_path):
         """A later import replaces a school's answers; withdrawing it brings the old ones back."""
-        first = write_long_csv(tmp_path / "first.csv", rubric, [SchoolSpec("4700000001", track_points={"knowledge": 5})])
+        first = write_long_csv(
+            tmp_path / "first.csv", rubric, [SchoolSpec("4700000001", track_points={"knowledge": 5})]
+        )
         second = write_long_csv(
             tmp_path / "second.csv", rubric, [SchoolSpec("4700000001", track_points={"knowledge": 15})]
         )
@@ -122,7 +124,12 @@ class TestRejectedImportsWriteNothing:
         message = str(caught.value)
         assert fragment in message
         assert "ничего не записано" in message
-        assert (_snapshot(con), _count(con, "imports"), _count(con, "answers"), _count(con, "rounds")) == before
+        assert (
+            _snapshot(con),
+            _count(con, "imports"),
+            _count(con, "answers"),
+            _count(con, "rounds"),
+        ) == before
         return message
 
     def _long_rows(self) -> list[list[str]]:
@@ -138,7 +145,9 @@ class TestRejectedImportsWriteNothing:
         """An answer not in the rubric is an error naming the place, never a silent 0."""
         rows = self._long_rows()
         rows[5][6] = "Затрудняюсь ответить"
-        message = self._assert_rejected(loaded, self._csv_upload(rows), "ответ «Затрудняюсь ответить» не найден")
+        message = self._assert_rejected(
+            loaded, self._csv_upload(rows), "ответ «Затрудняюсь ответить» не найден"
+        )
         assert "Файл «bad.csv», строка 6, столбец «Ответ»" in message
         assert "--methodology" in message
 
@@ -220,7 +229,7 @@ class TestRounds:
     def test_wide_title_naming_another_round(self, con):
         """A wide export titled «Осень 2025» cannot go into «Весна 2026»."""
         upload = Upload.from_path(EXAMPLES / "region_wide_autumn_2025.xlsx")
-        with pytest.raises(ImportRejected, match="указан раунд «Осень 2025».*«Весна 2026»"):
+        with pytest.raises(ImportRejected, match=r"указан раунд «Осень 2025».*«Весна 2026»"):
             import_uploads(con, [upload], "Весна 2026")
         assert _count(con, "rounds") == 0
 
@@ -252,8 +261,12 @@ class TestAllOrNothing:
         from analytics.db import open_store
 
         db = tmp_path / "store.duckdb"
-        first = write_long_csv(tmp_path / "first.csv", rubric, [SchoolSpec("4700000003", track_points={"career": 2})])
-        second = write_long_csv(tmp_path / "second.csv", rubric, [SchoolSpec("4700000003", track_points={"career": 9})])
+        first = write_long_csv(
+            tmp_path / "first.csv", rubric, [SchoolSpec("4700000003", track_points={"career": 2})]
+        )
+        second = write_long_csv(
+            tmp_path / "second.csv", rubric, [SchoolSpec("4700000003", track_points={"career": 9})]
+        )
         con = open_store(db)
         import_uploads(con, [Upload.from_path(first)], "Весна 2026")
         before = (_snapshot(con), _count(con, "answers"), _count(con, "imports"))
@@ -263,7 +276,10 @@ class TestAllOrNothing:
         root = Path(__file__).resolve().parents[1]
         done = subprocess.run(
             [sys.executable, str(script), str(db), str(second)],
-            cwd=root, env={"PYTHONPATH": str(root)}, capture_output=True, check=False,
+            cwd=root,
+            env={"PYTHONPATH": str(root)},
+            capture_output=True,
+            check=False,
         )
         assert done.returncode == -9
         con = open_store(db)
@@ -271,7 +287,7 @@ class TestAllOrNothing:
 
     def test_failure_during_scoring_rolls_back(self, con, rubric, tmp_path, monkeypatch):
         """An exception after the rows are inserted rolls the whole import back."""
-        import analytics.loading as loading
+        from analytics import loading
 
         path = write_long_csv(tmp_path / "a.csv", rubric, [SchoolSpec("4700000004")])
 
@@ -293,9 +309,22 @@ class TestOneWriter:
         holder = open_store(db)
         root = Path(__file__).resolve().parents[1]
         done = subprocess.run(
-            [sys.executable, "-m", "analytics", "import", str(EXAMPLES / "region_long_spring_2026.csv"),
-             "--round", "Весна 2026", "--db", str(db)],
-            cwd=root, capture_output=True, text=True, timeout=60, check=False,
+            [
+                sys.executable,
+                "-m",
+                "analytics",
+                "import",
+                str(EXAMPLES / "region_long_spring_2026.csv"),
+                "--round",
+                "Весна 2026",
+                "--db",
+                str(db),
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         holder.close()
         assert done.returncode != 0

@@ -7,10 +7,13 @@ import pytest
 
 from analytics.errors import ImportRejected
 from analytics.loading import Upload
-from analytics.roster import import_roster, roster_size
+from analytics.roster import TITLES, import_roster, roster_size
 
 
-def _roster_csv(rows: list[str], header: str = "ИНН;Наименование ОО;Муниципальное образование;Тип местности;Число обучающихся;Коррекционная") -> Upload:
+def _roster_csv(
+    rows: list[str],
+    header: str = ";".join(TITLES.values()),
+) -> Upload:
     return Upload("roster.csv", ("\ufeff" + "\n".join([header, *rows]) + "\n").encode("utf-8"))
 
 
@@ -19,10 +22,17 @@ class TestRosterImport:
         """Locality, pupils and the correctional flag are read into the roster table."""
         count = import_roster(
             con,
-            _roster_csv(["4700000001;МОУ «СОШ №1»;Кировский район;сельская;85;нет", "4700000002;ГКОУ «Школа №3»;Кировский район;городская;120;да"]),
+            _roster_csv(
+                [
+                    "4700000001;МОУ «СОШ №1»;Кировский район;сельская;85;нет",
+                    "4700000002;ГКОУ «Школа №3»;Кировский район;городская;120;да",
+                ]
+            ),
         )
         assert count == 2
-        rows = con.execute("select inn, locality, pupils, is_correctional from roster order by inn").fetchall()
+        rows = con.execute(
+            "select inn, locality, pupils, is_correctional from roster order by inn"
+        ).fetchall()
         assert rows == [("4700000001", "сельская", 85, False), ("4700000002", "городская", 120, True)]
 
     def test_xlsx_roster_with_title_row_and_other_column_order(self, con, tmp_path):
@@ -34,7 +44,9 @@ class TestRosterImport:
         sheet.append(["Лужский район", 4700000003, "МОУ «Лужская СОШ»"])
         book.save(tmp_path / "roster.xlsx")
         assert import_roster(con, Upload.from_path(tmp_path / "roster.xlsx")) == 1
-        assert con.execute("select inn, municipality from roster").fetchall() == [("4700000003", "Лужский район")]
+        assert con.execute("select inn, municipality from roster").fetchall() == [
+            ("4700000003", "Лужский район")
+        ]
 
     def test_new_roster_replaces_the_old_one(self, con):
         """A roster is a whole list: the second file replaces the first."""

@@ -56,7 +56,9 @@ def _copy_demo(tmp_path: Path, version: str = "broken-1") -> Path:
     folder = tmp_path / version
     shutil.copytree(RUBRIC_DIR / "demo-2025", folder)
     for csv_file in folder.glob("*.csv"):
-        csv_file.write_text(csv_file.read_text(encoding="utf-8").replace("demo-2025", version), encoding="utf-8")
+        csv_file.write_text(
+            csv_file.read_text(encoding="utf-8").replace("demo-2025", version), encoding="utf-8"
+        )
     return folder
 
 
@@ -86,7 +88,7 @@ class TestBrokenRubricIsRefused:
         """A version folder without one of the six files names the file."""
         folder = _copy_demo(tmp_path)
         (folder / "answers.csv").unlink()
-        with pytest.raises(RubricError, match="answers.csv"):
+        with pytest.raises(RubricError, match=r"answers\.csv"):
             load_rubric("broken-1", tmp_path)
 
 

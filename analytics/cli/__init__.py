@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from analytics.cli import common, results, store
+from analytics.cli import common, methodology, results, store
 from analytics.errors import SamodiagError
 
-COMMAND_MODULES = (store, results)
+COMMAND_MODULES = (store, results, methodology)
 
 
 def build_parser() -> argparse.ArgumentParser:

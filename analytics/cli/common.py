@@ -23,7 +23,9 @@ def add_db_option(parser: argparse.ArgumentParser, *, suppress_default: bool = T
     )
 
 
-def add_command(commands: argparse._SubParsersAction, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+def add_command(
+    commands: argparse._SubParsersAction, name: str, help_text: str, handler
+) -> argparse.ArgumentParser:
     """A subcommand with `--db` and its handler attached."""
     parser = commands.add_parser(name, help=help_text, description=help_text)
     add_db_option(parser)

@@ -23,7 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     imp.add_argument("--methodology", help="версия методики для нового раунда (по умолчанию demo-2025)")
     imp.add_argument("--date", type=_parse_date, help="дата раунда ГГГГ-ММ-ДД")
 
-    log = add_command(commands, "imports", "журнал загрузок; «imports withdraw ID» отзывает загрузку", run_imports)
+    log = add_command(
+        commands, "imports", "журнал загрузок; «imports withdraw ID» отзывает загрузку", run_imports
+    )
     log.add_argument("action", nargs="?", choices=["withdraw"], help="withdraw — отозвать загрузку")
     log.add_argument("import_id", nargs="?", type=int, help="номер загрузки")
     add_excel_option(log)
@@ -85,7 +87,7 @@ def run_demo(args: argparse.Namespace) -> int:
     path = Path(args.db or db_path_from_env())
     if path.exists():
         if not args.force:
-            msg = f"файл базы «{path}» уже существует; укажите --force, чтобы заменить его демонстрационной базой"
+            msg = f"файл базы «{path}» уже существует; укажите --force, чтобы заменить его демо-базой"
             raise SamodiagError(msg)
         path.unlink()
         Path(f"{path}.wal").unlink(missing_ok=True)
