@@ -8,9 +8,11 @@ answers is refused, because the stored levels would silently change meaning).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from analytics.config import RUBRIC_DIR
 from analytics.errors import DatabaseBusy
@@ -110,26 +112,37 @@ def _replace_rubric_rows(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None
     v = rubric.version
     for table in REFERENCE_TABLES:
         con.execute(f"delete from {table} where version = ?", [v])
-    con.execute("insert into methodology_versions (version, sha256) values (?, ?)", [v, rubric.sha256])
-    con.executemany(
-        "insert into tracks values (?, ?, ?, ?, ?)",
-        [(v, t.code, t.order, t.name, t.kind) for t in rubric.tracks],
-    )
-    con.executemany("insert into forms values (?, ?, ?)", [(v, f.code, f.title) for f in rubric.forms])
-    con.executemany(
-        "insert into indicators values (?, ?, ?, ?, ?, ?, ?)",
-        [(v, i.form, i.number, i.track_code, i.text, i.is_critical, i.points_max) for i in rubric.indicators],
-    )
     first_id = con.execute("select coalesce(max(option_id), 0) + 1 from answer_options").fetchone()[0]
-    con.executemany(
-        "insert into answer_options values (?, ?, ?, ?, ?, ?)",
-        [(first_id + k, v, o.form, o.number, o.answer, o.points) for k, o in enumerate(rubric.options)],
-    )
-    con.executemany(
-        "insert into level_thresholds values (?, ?, ?, ?, ?, ?)",
-        [(v, t.form, t.scope, t.level_rank, t.points_min, t.points_max) for t in rubric.thresholds],
-    )
-    con.executemany(
-        "insert into critical_rules values (?, ?, ?, ?)",
-        [(v, r.applies_to, r.cap_level_rank, r.meaning) for r in rubric.critical_rules],
-    )
+    rows_by_table = {
+        "methodology_versions": [(v, rubric.sha256, dt.datetime.now())],
+        "tracks": [(v, t.code, t.order, t.name, t.kind) for t in rubric.tracks],
+        "forms": [(v, f.code, f.title) for f in rubric.forms],
+        "indicators": [
+            (v, i.form, i.number, i.track_code, i.text, i.is_critical, i.points_max)
+            for i in rubric.indicators
+        ],
+        "answer_options": [
+            (first_id + k, v, o.form, o.number, o.answer, o.points) for k, o in enumerate(rubric.options)
+        ],
+        "level_thresholds": [
+            (v, t.form, t.scope, t.level_rank, t.points_min, t.points_max) for t in rubric.thresholds
+        ],
+        "critical_rules": [(v, r.applies_to, r.cap_level_rank, r.meaning) for r in rubric.critical_rules],
+    }
+    for table, rows in rows_by_table.items():
+        _insert_rows(con, table, rows)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert many rows at once: a DataFrame scan instead of one statement per row."""
+    columns = [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = ? order by column_index", [table]
+        ).fetchall()
+    ]
+    con.register("incoming_rows", pd.DataFrame(rows, columns=columns))
+    try:
+        con.execute(f"insert into {table} select * from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")

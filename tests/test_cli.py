@@ -106,3 +106,25 @@ class TestCliErrors:
         assert "отозвана" in done.stdout.decode()
         log = list(csv.DictReader(io.StringIO(run_cli("imports", "--db", str(db)).stdout.decode())))
         assert log[0]["status"] == "отозвана"
+
+
+class TestFidelityCommand:
+    def test_portal_figure_differing_from_engine_is_listed(self, tmp_path):
+        """A protocol stating a total the answers do not give is listed with both figures."""
+        import openpyxl
+
+        book = openpyxl.load_workbook(EXAMPLES / "school_protocols_spring_2026.xlsx")
+        sheet = book.worksheets[0]
+        inn = sheet.title
+        for row in sheet.iter_rows(min_row=1, max_row=10):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("Сумма баллов за весь тест"):
+                    cell.value = "Сумма баллов за весь тест: 99"
+        changed = tmp_path / "protocols.xlsx"
+        book.save(changed)
+        db = tmp_path / "store.duckdb"
+        assert run_cli("import", str(changed), "--round", "Весна 2026", "--db", str(db)).returncode == 0
+        done = run_cli("fidelity", "--round", "Весна 2026", "--db", str(db))
+        rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
+        assert [(r["inn"], r["scope"], r["points_portal"]) for r in rows] == [(inn, "total", "99")]
+        assert rows[0]["points_engine"] != "99"

@@ -1,10 +1,11 @@
-"""`levels`: the totals and levels of every school in a round."""
+"""`levels` and `fidelity`: every school's figures in a round, and where the portal's differ."""
 
 from __future__ import annotations
 
 import argparse
 
 from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
+from analytics.fidelity import fidelity_report
 from analytics.levels import school_levels_wide
 from analytics.rounds import get_round
 
@@ -15,9 +16,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     levels.add_argument("--municipality", help="только школы этого муниципалитета")
     add_excel_option(levels)
 
+    fidelity = add_command(
+        commands, "fidelity", "школы, где расчёт расходится с итогами портала (CSV)", run_fidelity
+    )
+    fidelity.add_argument("--round", required=True, help="название раунда")
+    fidelity.add_argument("--municipality", help="только школы этого муниципалитета")
+    add_excel_option(fidelity)
+
 
 def run_levels(args: argparse.Namespace) -> int:
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     write_csv(school_levels_wide(con, rnd, args.municipality), excel=args.excel)
+    return 0
+
+
+def run_fidelity(args: argparse.Namespace) -> int:
+    con = store_from_args(args)
+    rnd = get_round(con, args.round)
+    write_csv(fidelity_report(con, rnd, args.municipality), excel=args.excel)
     return 0
