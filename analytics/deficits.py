@@ -65,7 +65,7 @@ class NextLevelPlan:
 
 def plan_next_levels(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[NextLevelPlan]:
     """For the total and each track below «высокий»: the shortest way one level up."""
-    scores = school_scores_long(con, rnd).query("inn == @inn")
+    scores = school_scores_long(con, rnd, inn=inn)
     deficits = school_deficits(con, rnd, inn=inn)
     if scores.empty:
         return []

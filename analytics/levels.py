@@ -28,10 +28,15 @@ def track_names(con: duckdb.DuckDBPyConnection, version: str) -> dict[str, str]:
 
 
 def school_scores_long(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    *,
+    inn: str | None = None,
 ) -> pd.DataFrame:
     """One row per school and scope ('total' or a track code) of a round."""
-    return con.execute(query("school_levels"), {"round_id": rnd.round_id, "municipality": municipality}).df()
+    params = {"round_id": rnd.round_id, "municipality": municipality, "inn": inn}
+    return con.execute(query("school_levels"), params).df()
 
 
 def school_levels_wide(

@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from analytics.cli import common, methodology, results, store
+from analytics.cli import common, documents, dynamics, methodology, results, store
 from analytics.errors import SamodiagError
 
-COMMAND_MODULES = (store, results, methodology)
+COMMAND_MODULES = (store, results, methodology, dynamics, documents)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,9 @@ with
 scores as (
     select *
     from school_scores
-    where round_id = $round_id
+    where
+        round_id = $round_id
+        and ($inn is null or inn = $inn)
 ),
 
 final as (

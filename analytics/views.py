@@ -1,0 +1,771 @@
+"""Data shaped for the pages: one plain function per block a page draws.
+
+Pages only read widgets, call these and draw, so everything a page shows can be tested without
+Streamlit. The functions take the store and plain values (a round, a municipality, a school
+type) and return DataFrames or frozen dataclasses; none of them writes.
+
+The school-type filter is applied here, after the engine's queries, by joining each school's
+type from the `schools` view: a school's type is a property of the school, not of a round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics.deficits import deficit_frequency, school_deficits
+from analytics.documents.common import count_phrase, format_share, methodology_label
+from analytics.dynamics import school_history
+from analytics.errors import Problem
+from analytics.levels import school_scores_long, track_names
+from analytics.loading import ImportPlan
+from analytics.rounds import Round, previous_round
+from analytics.rubric import LEVELS, TOTAL_SCOPE
+from analytics.sql import query
+
+SCHOOL_TYPES = ("городская", "сельская", "коррекционная", "не указан")
+"""School types as the filter offers them; «не указан» when the roster does not say."""
+TOTAL_NAME = "Итого"
+LOWEST_RANK = 0
+SUPPORT_LIST_LENGTH = 15
+CRITICAL_SHOWN_IN_REASON = 2
+NO_ROSTER_TEXT = "участие неизвестно — реестр не загружен"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every page is filtered by: a round, a municipality and a school type (None = all)."""
+
+    round: Round | None
+    municipality: str | None = None
+    school_type: str | None = None
+
+
+# --- the frame of every page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundProvenance:
+    """Where a round's figures come from: methodology and when its data in force was imported."""
+
+    round_name: str
+    methodology: str
+    imported_at: dt.datetime | None
+    count_schools: int
+
+
+def municipalities(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every municipality known from exports or the roster, alphabetically."""
+    rows = con.execute(
+        "select municipality from schools union select municipality from roster order by 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def school_types(con: duckdb.DuckDBPyConnection, inn: str | None = None) -> pd.DataFrame:
+    """inn → school_type (коррекционная, городская, сельская or «не указан») of every school, or of one."""
+    return con.execute(query("school_types"), {"inn": inn}).df()
+
+
+def round_provenance(con: duckdb.DuckDBPyConnection, rnd: Round) -> RoundProvenance:
+    """The round's methodology and the time of the latest import in force."""
+    imported_at, count_schools = con.execute(
+        """
+        select
+            max(i.imported_at),
+            count(distinct c.inn)::integer,
+        from current_schools as c
+        join imports as i on i.import_id = c.import_id
+        where c.round_id = ?
+        """,
+        [rnd.round_id],
+    ).fetchone()
+    return RoundProvenance(rnd.name, rnd.methodology, imported_at, count_schools)
+
+
+def describe_provenance(
+    provenance: RoundProvenance, municipality: str | None = None, school_type: str | None = None
+) -> str:
+    """One line under a page title: round, methodology, import time, and the filters in force."""
+    if provenance.imported_at is None:
+        imported = "данные не загружены"
+    else:
+        imported = f"данные загружены {provenance.imported_at:%d.%m.%Y %H:%M}"
+    parts = [
+        f"Раунд «{provenance.round_name}»",
+        methodology_label(provenance.methodology),
+        imported,
+        f"школ в раунде: {provenance.count_schools}",
+    ]
+    if municipality:
+        parts.append(municipality)
+    if school_type:
+        parts.append(f"тип школ: {school_type}")
+    return " · ".join(parts)
+
+
+# --- scores of the filtered schools ----------------------------------------------------------
+
+
+def scores_long(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """The engine's school × scope scores with each school's type, filtered by type when asked."""
+    return _with_school_type(con, school_scores_long(con, rnd, municipality), school_type)
+
+
+def _with_school_type(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, school_type: str | None
+) -> pd.DataFrame:
+    typed = frame.merge(school_types(con), on="inn", how="left")
+    if school_type:
+        typed = typed[typed["school_type"] == school_type]
+    return typed.reset_index(drop=True)
+
+
+def scope_names(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, str]:
+    """Scope code → name: «Итого» for the total, then the tracks in rubric order."""
+    return {TOTAL_SCOPE: TOTAL_NAME, **track_names(con, rnd.methodology)}
+
+
+def track_titles(con: duckdb.DuckDBPyConnection, rnd: Round) -> list[str]:
+    """The Russian names of the round's tracks, in rubric order."""
+    return list(track_names(con, rnd.methodology).values())
+
+
+def level_counts(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """Schools per scope and level (every level present, zeros included) with their share."""
+    return _level_counts(scores_long(con, rnd, municipality, school_type), scope_names(con, rnd))
+
+
+def _level_counts(scores: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    grid = pd.MultiIndex.from_product([list(names), range(len(LEVELS))], names=["scope", "level_rank"])
+    counts = (
+        scores.groupby(["scope", "level_rank"])
+        .size()
+        .reindex(grid, fill_value=0)
+        .rename("count_schools")
+        .reset_index()
+    )
+    per_scope = counts.groupby("scope")["count_schools"].transform("sum")
+    counts["share"] = (counts["count_schools"] / per_scope.where(per_scope > 0)).fillna(0.0)
+    counts["level"] = counts["level_rank"].map(lambda rank: LEVELS[rank])
+    counts["scope_name"] = counts["scope"].map(names)
+    counts["scope_order"] = counts["scope"].map({code: k for k, code in enumerate(names)})
+    return counts[["scope", "scope_name", "scope_order", "level_rank", "level", "count_schools", "share"]]
+
+
+def municipality_levels(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """Schools per municipality and overall level, municipalities with most below-basic first."""
+    return _municipality_levels(scores_long(con, rnd, municipality, school_type))
+
+
+def _municipality_levels(scores: pd.DataFrame) -> pd.DataFrame:
+    total = scores[scores["scope"] == TOTAL_SCOPE]
+    if total.empty:
+        return pd.DataFrame(
+            columns=["municipality", "level_rank", "level", "count_schools", "count_below_basic"]
+        )
+    grid = pd.MultiIndex.from_product(
+        [sorted(total["municipality"].unique()), range(len(LEVELS))], names=["municipality", "level_rank"]
+    )
+    counts = (
+        total.groupby(["municipality", "level_rank"])
+        .size()
+        .reindex(grid, fill_value=0)
+        .rename("count_schools")
+        .reset_index()
+    )
+    below = counts[counts["level_rank"] == LOWEST_RANK].set_index("municipality")["count_schools"]
+    counts["count_below_basic"] = counts["municipality"].map(below)
+    counts["level"] = counts["level_rank"].map(lambda rank: LEVELS[rank])
+    return counts.sort_values(
+        ["count_below_basic", "municipality", "level_rank"], ascending=[False, True, True], ignore_index=True
+    )
+
+
+def municipality_counts(
+    con: duckdb.DuckDBPyConnection, rnd: Round, school_type: str | None = None
+) -> pd.DataFrame:
+    """Per municipality: schools in the round and how many are below basic (most first)."""
+    levels = municipality_levels(con, rnd, None, school_type)
+    return (
+        levels.groupby("municipality", sort=False)
+        .agg(count_schools=("count_schools", "sum"), count_below_basic=("count_below_basic", "first"))
+        .reset_index()
+    )
+
+
+# --- which schools need support, and why ---------------------------------------------------
+
+
+def failed_critical(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+) -> pd.DataFrame:
+    """Critical indicators answered with 0 points: inn, track_code, number, indicator."""
+    return con.execute(
+        query("failed_critical"), {"round_id": rnd.round_id, "municipality": municipality}
+    ).df()
+
+
+def school_summary(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """One row per school: total and level, tracks at the lowest level, failed critical indicators."""
+    return _school_summary(
+        scores_long(con, rnd, municipality, school_type),
+        failed_critical(con, rnd, municipality),
+        scope_names(con, rnd),
+    )
+
+
+SUMMARY_COLUMNS = [
+    "inn", "name", "municipality", "school_type", "points", "points_max", "level_rank", "level",
+    "count_tracks_lowest", "tracks_lowest", "count_failed_critical", "critical_failed",
+]  # fmt: skip
+
+
+def _school_summary(scores: pd.DataFrame, failed: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    if scores.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    order = {code: k for k, code in enumerate(names)}
+    lowest = scores[(scores["scope"] != TOTAL_SCOPE) & (scores["level_rank"] == LOWEST_RANK)]
+    lowest = lowest.assign(scope_order=lowest["scope"].map(order)).sort_values("scope_order")
+    tracks_lowest = lowest.groupby("inn")["scope"].agg(lambda codes: [names[code] for code in codes])
+    critical = failed.groupby("inn")["indicator"].agg(list)
+    summary = scores[scores["scope"] == TOTAL_SCOPE].copy()
+    summary["tracks_lowest"] = [tracks_lowest.get(inn, []) for inn in summary["inn"]]
+    summary["count_tracks_lowest"] = summary["tracks_lowest"].map(len)
+    summary["critical_failed"] = [critical.get(inn, []) for inn in summary["inn"]]
+    summary["count_failed_critical"] = summary["critical_failed"].map(len)
+    return summary[SUMMARY_COLUMNS].reset_index(drop=True)
+
+
+def below_basic_schools(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """Schools whose overall level is «ниже базового», with the tracks and critical indicators behind it."""
+    return _below_basic(school_summary(con, rnd, municipality, school_type))
+
+
+def _below_basic(summary: pd.DataFrame) -> pd.DataFrame:
+    below = summary[summary["level_rank"] == LOWEST_RANK].copy()
+    below["tracks_lowest"] = below["tracks_lowest"].map(", ".join)
+    below["critical_failed"] = below["critical_failed"].map(lambda items: "; ".join(f"«{i}»" for i in items))
+    return below.sort_values(["municipality", "points", "name"], ignore_index=True)
+
+
+def support_reason(row: pd.Series) -> str:
+    """Why a school is on the support list, in words."""
+    reasons = []
+    if row["count_tracks_lowest"]:
+        reasons.append(
+            "ниже базового по "
+            + count_phrase(row["count_tracks_lowest"], "направлению", *["направлениям"] * 2)
+        )
+    critical = row["critical_failed"]
+    reasons += [
+        f"не выполнен критический показатель «{text}»" for text in critical[:CRITICAL_SHOWN_IN_REASON]
+    ]
+    if len(critical) > CRITICAL_SHOWN_IN_REASON:
+        rest = len(critical) - CRITICAL_SHOWN_IN_REASON
+        reasons.append(
+            "и ещё "
+            + count_phrase(
+                rest, "критический показатель", "критических показателя", "критических показателей"
+            )
+        )
+    if row["level_rank"] == LOWEST_RANK and not reasons:
+        reasons.append("общий балл ниже порога базового уровня")
+    return "; ".join(reasons)
+
+
+def support_list(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+    limit: int = SUPPORT_LIST_LENGTH,
+) -> pd.DataFrame:
+    """The schools to support first: lowest overall level, most failed criticals and weak tracks."""
+    return _support(school_summary(con, rnd, municipality, school_type), limit)
+
+
+def _support(summary: pd.DataFrame, limit: int = SUPPORT_LIST_LENGTH) -> pd.DataFrame:
+    needs = summary[(summary["level_rank"] == LOWEST_RANK) | (summary["count_tracks_lowest"] > 0)].copy()
+    needs = needs.sort_values(
+        ["level_rank", "count_failed_critical", "count_tracks_lowest", "points", "name"],
+        ascending=[True, False, False, True, True],
+    ).head(limit)
+    needs["reason"] = [support_reason(row) for _, row in needs.iterrows()] if len(needs) else []
+    return needs[["inn", "name", "municipality", "points", "level", "reason"]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class RegionOverview:
+    """Everything «Обзор региона» draws from the scores, computed from one read of them."""
+
+    level_counts: pd.DataFrame
+    municipality_levels: pd.DataFrame
+    support: pd.DataFrame
+    below_basic: pd.DataFrame
+
+
+def region_overview(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> RegionOverview:
+    """Level counts, municipalities, the support list and the below-basic list in one pass."""
+    scores = scores_long(con, rnd, municipality, school_type)
+    names = scope_names(con, rnd)
+    summary = _school_summary(scores, failed_critical(con, rnd, municipality), names)
+    return RegionOverview(
+        level_counts=_level_counts(scores, names),
+        municipality_levels=_municipality_levels(scores),
+        support=_support(summary),
+        below_basic=_below_basic(summary),
+    )
+
+
+# --- participation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Schools expected from the roster against schools that passed the round."""
+
+    has_roster: bool
+    count_passed: int
+    count_expected: int | None
+    count_passed_expected: int | None
+    missing: pd.DataFrame
+
+    def describe(self) -> str:
+        """«Прошли 540 из 600 ожидаемых школ (90,0 %)», or that the roster is missing."""
+        if not self.has_roster:
+            passed = count_phrase(self.count_passed, "школа", "школы", "школ")
+            return f"Прошли самодиагностику: {passed}; {NO_ROSTER_TEXT}"
+        share = format_share(self.count_passed_expected, self.count_expected)
+        expected = count_phrase(self.count_expected, "ожидаемой школы", "ожидаемых школ", "ожидаемых школ")
+        return f"Прошли самодиагностику {self.count_passed_expected} из {expected} ({share})"
+
+
+def participation(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> Participation:
+    """Who was expected (the roster) and who passed; the list of expected schools that did not."""
+    passed = set(round_schools(con, rnd, municipality, school_type)["inn"])
+    roster = con.execute(query("roster_schools"), {"municipality": municipality}).df()
+    if school_type:
+        roster = roster[roster["school_type"] == school_type]
+    has_roster = bool(con.execute("select count(*) from roster").fetchone()[0])
+    if not has_roster:
+        return Participation(False, len(passed), None, None, roster.iloc[0:0])
+    missing = roster[~roster["inn"].isin(passed)].reset_index(drop=True)
+    return Participation(True, len(passed), len(roster), int(roster["inn"].isin(passed).sum()), missing)
+
+
+# --- one municipality: the school × track table ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortOption:
+    columns: tuple[str, ...]
+    ascending: tuple[bool, ...]
+
+
+SORT_OPTIONS = {
+    "по названию": SortOption(("name",), (True,)),
+    "по общему баллу, сначала низкий": SortOption(("points", "name"), (True, True)),
+    "по изменению, сначала падение": SortOption(("points_change", "name"), (True, True)),
+    "по числу направлений ниже базового": SortOption(("count_tracks_lowest", "points"), (False, True)),
+}
+
+
+def municipality_schools(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """One row per school: total, level, change since the previous round, then each track's level.
+
+    Track columns are named by the track's Russian name (level text) and `<name> · баллы` (points).
+    """
+    long = scores_long(con, rnd, municipality, school_type)
+    names = scope_names(con, rnd)
+    track_list = [name for code, name in names.items() if code != TOTAL_SCOPE]
+    identity = ["inn", "name", "municipality", "school_type", "points", "points_max", "level", "level_rank"]
+    change = ["points_prev", "level_prev", "points_change", "count_tracks_lowest"]
+    if long.empty:
+        return pd.DataFrame(columns=[*identity, *change, *track_list, *(f"{n} · баллы" for n in track_list)])
+    total = long[long["scope"] == TOTAL_SCOPE][identity].set_index("inn")
+    tracks = long[long["scope"] != TOTAL_SCOPE].assign(track=lambda f: f["scope"].map(names))
+    levels = tracks.pivot(index="inn", columns="track", values="level")[track_list]
+    points = tracks.pivot(index="inn", columns="track", values="points")[track_list]
+    points.columns = [f"{n} · баллы" for n in track_list]
+    total["count_tracks_lowest"] = (
+        tracks[tracks["level_rank"] == LOWEST_RANK].groupby("inn").size()
+    ).reindex(total.index, fill_value=0)
+    previous = _previous_totals(con, rnd, municipality)
+    total = total.join(previous)
+    total["points_change"] = total["points"] - total["points_prev"]
+    table = total.join(levels).join(points).reset_index()
+    return table[[*identity, *change, *track_list, *points.columns]].sort_values(
+        ["name", "inn"], ignore_index=True
+    )
+
+
+def _previous_totals(con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None) -> pd.DataFrame:
+    before = previous_round(con, rnd)
+    empty = pd.DataFrame({"points_prev": pd.Series(dtype="Int64"), "level_prev": pd.Series(dtype=object)})
+    if before is None:
+        return empty.rename_axis("inn")
+    prev = school_scores_long(con, before, municipality).query("scope == @TOTAL_SCOPE")
+    return (
+        prev.set_index("inn")[["points", "level"]]
+        .rename(columns={"points": "points_prev", "level": "level_prev"})
+        .astype({"points_prev": "Int64"})
+    )
+
+
+def order_schools(
+    table: pd.DataFrame,
+    sort_by: str = "по названию",
+    levels: list[str] | None = None,
+    name_contains: str = "",
+) -> pd.DataFrame:
+    """The municipality table sorted by a SORT_OPTIONS label, kept to some levels and a name search."""
+    rows = table
+    if levels:
+        rows = rows[rows["level"].isin(levels)]
+    if name_contains.strip():
+        rows = rows[rows["name"].str.contains(name_contains.strip(), case=False, regex=False)]
+    option = SORT_OPTIONS[sort_by]
+    return rows.sort_values(
+        list(option.columns), ascending=list(option.ascending), na_position="last", ignore_index=True
+    )
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """School × track matrices for a heat-map: level ranks for colour, level and points for text."""
+
+    schools: list[str]
+    tracks: list[str]
+    ranks: list[list[int]]
+    texts: list[list[str]]
+
+
+HEATMAP_LABEL_LENGTH = 36
+
+
+def heatmap(table: pd.DataFrame, tracks: list[str]) -> Heatmap:
+    """The heat-map of a municipality table, rows in the table's order; cell text on short lines."""
+    ranks = [[LEVELS.index(level) for level in row] for row in table[tracks].itertuples(index=False)]
+    point_columns = [f"{n} · баллы" for n in tracks]
+    texts = [
+        [f"{level.replace(' ', '<br>')}<br>{points}" for level, points in zip(levels, pts, strict=True)]
+        for levels, pts in zip(
+            table[tracks].itertuples(index=False), table[point_columns].itertuples(index=False), strict=True
+        )
+    ]
+    return Heatmap(_row_labels(table), list(tracks), ranks, texts)
+
+
+def _row_labels(table: pd.DataFrame) -> list[str]:
+    """School names cut to a readable length; the ИНН is added where two labels would coincide."""
+    short = [
+        name if len(name) <= HEATMAP_LABEL_LENGTH else name[: HEATMAP_LABEL_LENGTH - 1] + "…"
+        for name in table["name"]
+    ]
+    repeated = pd.Series(short).duplicated(keep=False)
+    return [
+        f"{label} ({inn})" if twice else label
+        for label, inn, twice in zip(short, table["inn"], repeated, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class MunicipalityTotals:
+    """The headline figures of a set of schools and their change since the previous round."""
+
+    count_schools: int
+    mean_points: float | None
+    count_by_level: dict[str, int]
+    count_below_basic_prev: int | None
+    previous_round: str | None
+
+
+def municipality_totals(table: pd.DataFrame, previous_round_name: str | None) -> MunicipalityTotals:
+    """Totals of a municipality table (as `municipality_schools` returns it)."""
+    counts = table["level"].value_counts()
+    has_prev = previous_round_name is not None and table["level_prev"].notna().any()
+    return MunicipalityTotals(
+        count_schools=len(table),
+        mean_points=float(table["points"].mean()) if len(table) else None,
+        count_by_level={level: int(counts.get(level, 0)) for level in LEVELS},
+        count_below_basic_prev=int((table["level_prev"] == LEVELS[LOWEST_RANK]).sum()) if has_prev else None,
+        previous_round=previous_round_name,
+    )
+
+
+def previous_round_name(con: duckdb.DuckDBPyConnection, rnd: Round) -> str | None:
+    """The name of the round before `rnd`, if any."""
+    before = previous_round(con, rnd)
+    return before.name if before else None
+
+
+# --- one school ----------------------------------------------------------------------------
+
+
+def round_schools(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """The schools of a round to pick from: inn, name, municipality, level, sorted by name."""
+    schools = con.execute(
+        query("round_schools"), {"round_id": rnd.round_id, "municipality": municipality}
+    ).df()
+    return _with_school_type(con, schools, school_type)[["inn", "name", "municipality", "level"]]
+
+
+@dataclass(frozen=True)
+class SchoolProfile:
+    """A school's identity and overall result in a round."""
+
+    inn: str
+    name: str
+    municipality: str
+    form: str
+    school_type: str
+    points: int
+    points_max: int
+    level: str
+    level_by_points: str
+    count_failed_critical: int
+
+
+def school_profile(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> SchoolProfile | None:
+    """The school's total and level in the round; None when it did not pass the round."""
+    row = con.execute(query("school_total"), {"round_id": rnd.round_id, "inn": inn}).fetchone()
+    if row is None:
+        return None
+    school_type = school_types(con, inn)["school_type"].iloc[0]
+    inn, name, municipality, form, points, points_max, level, level_by_points, count_failed_critical = row
+    return SchoolProfile(
+        inn,
+        name,
+        municipality,
+        form,
+        school_type,
+        points,
+        points_max,
+        level,
+        level_by_points,
+        count_failed_critical,
+    )
+
+
+def school_thresholds(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataFrame:
+    """Per scope (total first, then tracks): points, maximum, the lowest points of each level, level."""
+    return con.execute(query("school_thresholds"), {"round_id": rnd.round_id, "inn": inn}).df()
+
+
+def school_critical_indicators(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataFrame:
+    """The critical indicators of the school's form, failed ones first: answer, points, failed or not."""
+    answers = con.execute(query("school_answers"), {"round_id": rnd.round_id, "inn": inn}).df()
+    critical = answers[answers["is_critical"]]
+    return critical.sort_values(
+        ["is_failed_critical", "track_order", "number"], ascending=[False, True, True], ignore_index=True
+    )
+
+
+# --- deficits across schools ---------------------------------------------------------------
+
+
+def deficit_frequency_for(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """The engine's deficit frequency, recounted over the schools of one type when one is chosen."""
+    if not school_type:
+        return deficit_frequency(con, rnd, municipality)
+    schools = scores_long(con, rnd, municipality, school_type).query("scope == @TOTAL_SCOPE")
+    deficits = school_deficits(con, rnd, municipality=municipality)
+    deficits = deficits[deficits["inn"].isin(schools["inn"])]
+    frequency = deficits.groupby(
+        ["form", "track_code", "track_name", "number", "indicator", "is_critical"], as_index=False
+    ).agg(
+        count_deficits=("inn", "size"),
+        count_failed_critical=("is_failed_critical", "sum"),
+        points_lost=("points_lost", "sum"),
+    )
+    frequency["count_schools"] = frequency["form"].map(schools.groupby("form").size())
+    frequency["share_deficit"] = frequency["count_deficits"] / frequency["count_schools"]
+    columns = deficit_frequency(con, rnd, municipality).columns
+    return frequency.sort_values(
+        ["count_deficits", "points_lost", "form", "number"],
+        ascending=[False, False, True, True],
+        ignore_index=True,
+    )[list(columns)]
+
+
+def top_deficits_by_track(
+    frequency: pd.DataFrame, track_order: list[str], per_track: int = 5
+) -> pd.DataFrame:
+    """The most frequent deficits of each track (most schools first), tracks in `track_order`."""
+    rows = frequency[frequency["count_deficits"] > 0]
+    rank = {code: k for k, code in enumerate(track_order)}
+    return (
+        rows.assign(track_rank=rows["track_code"].map(rank))
+        .sort_values(["track_rank", "count_deficits", "points_lost"], ascending=[True, False, False])
+        .groupby("track_code", sort=False)
+        .head(per_track)
+        .drop(columns="track_rank")
+        .reset_index(drop=True)
+    )
+
+
+def schools_with_deficit(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    *,
+    form: str,
+    number: int,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> pd.DataFrame:
+    """The schools that lost points on one indicator: who to invite to the same seminar."""
+    deficits = con.execute(
+        query("indicator_deficits"),
+        {"round_id": rnd.round_id, "form": form, "number": number, "municipality": municipality},
+    ).df()
+    return _with_school_type(con, deficits, school_type)[
+        [
+            "inn",
+            "name",
+            "municipality",
+            "school_type",
+            "answer_current",
+            "points_current",
+            "points_max",
+            "is_failed_critical",
+        ]
+    ]
+
+
+@dataclass(frozen=True)
+class SchoolHistory:
+    """A school over all rounds: its total per round, and every scope × round as «level (points)»."""
+
+    total: pd.DataFrame
+    table: pd.DataFrame
+
+
+def school_history_view(con: duckdb.DuckDBPyConnection, inn: str) -> SchoolHistory:
+    """The school's history shaped for a chart of its total and a scope × round table."""
+    history = school_history(con, inn)
+    total = history[history["scope"] == TOTAL_SCOPE][["round", "date", "points", "points_max", "level"]]
+    if history.empty:
+        return SchoolHistory(total.reset_index(drop=True), pd.DataFrame())
+    cells = history.assign(cell=history["level"] + " (" + history["points"].astype(str) + ")")
+    rounds = list(dict.fromkeys(cells["round"]))
+    scopes = list(dict.fromkeys(cells["scope_name"]))
+    table = cells.pivot(index="scope_name", columns="round", values="cell").reindex(
+        index=scopes, columns=rounds
+    )
+    return SchoolHistory(total.reset_index(drop=True), table.rename_axis(index="Направление", columns=None))
+
+
+FORM_NAMES = {"general": "общеобразовательная", "correctional": "коррекционная"}
+
+
+def deficit_choices(frequency: pd.DataFrame) -> dict[str, str]:
+    """Indicators some school lost points on, most schools first: «form:number» → a readable label."""
+    rows = frequency[frequency["count_deficits"] > 0]
+    several_forms = rows["form"].nunique() > 1
+    choices = {}
+    for row in rows.itertuples():
+        form = f", {FORM_NAMES.get(row.form, row.form)}" if several_forms else ""
+        schools = count_phrase(int(row.count_deficits), "школа", "школы", "школ")
+        choices[f"{row.form}:{row.number}"] = (
+            f"№{row.number} {row.indicator} ({row.track_name}{form}) — {schools}"
+        )
+    return choices
+
+
+# --- «Загрузка» ------------------------------------------------------------------------------
+
+
+def methodology_versions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Methodology versions loaded from data/rubric, newest name first."""
+    rows = con.execute("select version from methodology_versions order by version desc").fetchall()
+    return [version for (version,) in rows]
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """An import's problems as a table: file, sheet, row, column, what is wrong."""
+    return pd.DataFrame(
+        {
+            "file": [p.location.file for p in problems],
+            "sheet": [p.location.sheet or "" for p in problems],
+            "row": pd.array([p.location.row for p in problems], dtype="Int64"),
+            "column": [p.location.column or "" for p in problems],
+            "message": [p.message for p in problems],
+        }
+    )
+
+
+def plan_files_frame(plan: ImportPlan) -> pd.DataFrame:
+    """The files an import would write: name, layout, schools and rows."""
+    return pd.DataFrame(
+        {
+            "file": [f.name for f in plan.files],
+            "layouts": [", ".join(f.layouts) for f in plan.files],
+            "schools": [f.schools for f in plan.files],
+            "rows": [f.rows for f in plan.files],
+        }
+    )
+
+
+def active_imports(imports: pd.DataFrame) -> dict[int, str]:
+    """Imports that can still be withdrawn (newest first): import_id → a readable label."""
+    active = imports[imports["withdrawn_at"].isna()]
+    return {
+        int(row.import_id): f"№{row.import_id} · {row.round} · {row.imported_at:%d.%m.%Y %H:%M} · {row.files}"
+        for row in active.itertuples()
+    }

@@ -1,0 +1,320 @@
+"""The frame every page shares: the store, the sidebar filters, the header and the level palette.
+
+Why several people can use one app at once:
+- one DuckDB connection per process (st.cache_resource) and a fresh cursor for every caller,
+  because a DuckDB connection object must not be shared between threads;
+- every write (an import, a withdrawal, the roster) goes through `write_store`, one at a time
+  behind a single lock, and the engine writes each in one transaction, so a reader sees the
+  store before or after an import, never half of one;
+- data calls are cached on plain values (round, municipality…) and every cache is cleared after a
+  write, so nobody reads figures from before an import.
+
+The filters live in the session (so they survive a page switch) and in the URL query string (so a
+link opens the same view for a colleague): `?round=…&mun=…&type=…`.
+"""
+
+from __future__ import annotations
+
+import runpy
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlencode
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from analytics.config import db_path_from_env
+from analytics.db import open_store
+from analytics.demo_db import ensure_demo_database
+from analytics.documents import checklists_zip
+from analytics.documents.common import safe_file_name
+from analytics.errors import SamodiagError
+from analytics.rounds import Round, list_rounds
+from analytics.rubric import LEVELS
+from analytics.views import SCHOOL_TYPES, Filters, describe_provenance, municipalities, round_provenance
+
+T = TypeVar("T")
+
+NO_DATA_MESSAGE = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
+FILTERED_OUT_MESSAGE = "По выбранным фильтрам школ нет — выберите другой муниципалитет или тип школы"
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+UPLOAD_PAGE = "pages/upload.py"
+SCHOOL_PAGE = "pages/school.py"
+
+ROUND_PARAM = "round"
+MUNICIPALITY_PARAM = "mun"
+SCHOOL_TYPE_PARAM = "type"
+ALL_MUNICIPALITIES = "Все муниципалитеты"
+ALL_SCHOOL_TYPES = "Все типы"
+
+# Okabe–Ito colours (distinguishable with any colour-vision deficiency) chosen so their greys
+# differ too; the level is always written as text as well, and bars also carry a pattern.
+LEVEL_COLORS = dict(zip(LEVELS, ("#d55e00", "#f0e442", "#56b4e9", "#0072b2"), strict=True))
+LEVEL_TEXT_COLORS = dict(zip(LEVELS, ("#000000", "#000000", "#000000", "#ffffff"), strict=True))
+LEVEL_PATTERNS = dict(zip(LEVELS, ("x", "/", ".", ""), strict=True))
+
+
+@st.cache_resource(show_spinner="Открываем базу данных (при первом запуске строится демонстрационная база)…")
+def _store(path: str) -> duckdb.DuckDBPyConnection:
+    ensure_demo_database(path)
+    return open_store(Path(path))
+
+
+@st.cache_resource
+def _write_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+def get_connection() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the process's one connection to the store (SAMODIAG_DB or data/)."""
+    try:
+        return _store(str(db_path_from_env())).cursor()
+    except SamodiagError as error:
+        st.error(f"Не удалось открыть базу: {error}")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached_call(
+    _func: Callable[..., Any],
+    func_name: str,  # noqa: ARG001 -- the cache key: Streamlit does not hash `_func`
+    args: tuple,
+    kwargs: tuple,
+) -> Any:
+    return _func(get_connection(), *args, **dict(kwargs))
+
+
+def cached(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """func(cursor, *args, **kwargs) cached on its plain arguments until the next write."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    return _cached_call(func, name, args, tuple(sorted(kwargs.items())))
+
+
+def write_store(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one write on the store, one at a time, then drop every cached figure."""
+    with _write_lock():
+        try:
+            return func(get_connection(), *args, **kwargs)
+        finally:
+            st.cache_data.clear()
+
+
+def _route_through_app() -> None:
+    # Streamlit treats a folder named pages/ beside app.py as the legacy multipage layout until
+    # some run calls st.navigation (and AppTest resets that before every run). Meanwhile a request
+    # for a page's own URL (a shared link, right after a server start) runs the page alone,
+    # without app.py's navigation and page set-up. Then switch the legacy layout off and run
+    # app.py in this same run, so the page's widget events (a click) are not lost to a rerun;
+    # app.py runs this page again under its url_path, which equals the file's name.
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
+
+
+def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
+    """Round, municipality and school type from the sidebar, kept in the session and the URL."""
+    _route_through_app()
+    rounds = {r.name: r for r in reversed(list_rounds(con))}
+    st.sidebar.header("Фильтры")
+    round_name = url_select("Раунд", list(rounds), ROUND_PARAM, sidebar=True)
+    municipality = url_select(
+        "Муниципалитет",
+        cached(municipalities),
+        MUNICIPALITY_PARAM,
+        all_label=ALL_MUNICIPALITIES,
+        sidebar=True,
+    )
+    school_type = url_select(
+        "Тип школы", list(SCHOOL_TYPES), SCHOOL_TYPE_PARAM, all_label=ALL_SCHOOL_TYPES, sidebar=True
+    )
+    return Filters(rounds.get(round_name) if round_name else None, municipality, school_type)
+
+
+def url_select(
+    label: str,
+    options: list[str],
+    param: str,
+    *,
+    all_label: str | None = None,
+    format_func: Callable[[str], str] = str,
+    sidebar: bool = False,
+) -> str | None:
+    """A selectbox whose value lives in the session and in the URL as `?param=…`.
+
+    With `all_label`, the first choice means «all» and returns None. A value in the URL that this
+    session did not write (a shared link, a link from another page) wins over the remembered one.
+    """
+    widget_key = f"shared_select_{param}"
+    written_key = f"{widget_key}_written"
+    container = st.sidebar if sidebar else st
+    # A selectbox shows None as «nothing chosen», so «all» is its own label, mapped to None below.
+    choices = [all_label, *options] if all_label else list(options)
+    if not choices:
+        container.selectbox(label, ["нет данных"], disabled=True, key=f"{widget_key}_empty")
+        return None
+    url_value = st.query_params.get(param)
+    remembered = st.session_state.get(written_key)
+    current = st.session_state.get(widget_key)
+    if url_value in options and url_value != remembered:
+        current = url_value
+    elif current not in choices:
+        current = remembered if remembered in options else choices[0]
+    # Set on every run: the same key on another page is a new widget that would start at index 0.
+    st.session_state[widget_key] = current
+    chosen = container.selectbox(
+        label, choices, format_func=lambda v: v if v == all_label else format_func(v), key=widget_key
+    )
+    value = None if chosen == all_label else chosen
+    st.session_state[written_key] = value
+    _sync_query_param(param, value)
+    return value
+
+
+def select_round_next_run(round_name: str) -> None:
+    """Make the sidebar show `round_name` from the next run on (e.g. the round just imported)."""
+    st.query_params[ROUND_PARAM] = round_name
+
+
+def _sync_query_param(param: str, value: str | None) -> None:
+    if value is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != value:
+        st.query_params[param] = value
+
+
+def page_header(con: duckdb.DuckDBPyConnection, filters: Filters, title: str) -> None:
+    """The page title and what the figures are: round, methodology, when imported."""
+    st.title(title)
+    if filters.round is None:
+        st.caption("В базе ещё нет ни одного раунда")
+        return
+    provenance = round_provenance(con, filters.round)
+    st.caption(describe_provenance(provenance, filters.municipality, filters.school_type))
+
+
+def show_empty_state(message: str = NO_DATA_MESSAGE, *, upload_link: bool = True) -> NoReturn:
+    """Say what is missing and what to do about it, then stop the page (never a traceback)."""
+    st.info(message)
+    if upload_link:
+        st.page_link(UPLOAD_PAGE, label="Перейти к загрузке")
+    st.stop()
+
+
+def require_round(filters: Filters) -> Round:
+    """The filtered round, or the empty state when the store has no rounds yet."""
+    if filters.round is None:
+        show_empty_state()
+    return filters.round
+
+
+def require_schools(filters: Filters, count_schools: int) -> None:
+    """The empty state when no school of the round passes the filters: upload, or widen the filters."""
+    if count_schools:
+        return
+    if filters.municipality or filters.school_type:
+        show_empty_state(FILTERED_OUT_MESSAGE, upload_link=False)
+    show_empty_state()
+
+
+def level_cell_style(level: object) -> str:
+    """CSS for a table cell holding a level name: the level's colour with readable text."""
+    if level not in LEVEL_COLORS:
+        return ""
+    return f"background-color: {LEVEL_COLORS[level]}; color: {LEVEL_TEXT_COLORS[level]}"
+
+
+def school_url(inn: str, municipality: str, filters: Filters) -> str:
+    """A link to the «Школа» page of one school, opening on its round and its municipality."""
+    params = {"inn": inn, MUNICIPALITY_PARAM: municipality}
+    if filters.round is not None:
+        params[ROUND_PARAM] = filters.round.name
+    return f"school?{urlencode(params)}"
+
+
+def stacked_level_bars(
+    frame: pd.DataFrame, category: str, *, value: str = "count_schools", horizontal: bool = False
+) -> go.Figure:
+    """One bar per category, stacked by level: colour, pattern and hover text all name the level."""
+    figure = go.Figure()
+    name_axis, value_axis = ("y", "x") if horizontal else ("x", "y")
+    for level in LEVELS:
+        part = frame[frame["level"] == level]
+        axis = (
+            {"x": part[value], "y": part[category]} if horizontal else {"x": part[category], "y": part[value]}
+        )
+        figure.add_bar(
+            name=level,
+            orientation="h" if horizontal else "v",
+            marker={
+                "color": LEVEL_COLORS[level],
+                "pattern": {
+                    "shape": LEVEL_PATTERNS[level],
+                    "fillmode": "overlay",
+                    "bgcolor": LEVEL_COLORS[level],
+                    "fgcolor": "#333333",
+                    "solidity": 0.2,
+                },
+                "line": {"color": "#333333", "width": 0.5},
+            },
+            hovertemplate=f"%{{{name_axis}}}<br>{level}: %{{{value_axis}}}<extra></extra>",
+            **axis,
+        )
+    figure.update_layout(
+        barmode="stack",
+        legend={"title": {"text": "Уровень"}, "traceorder": "normal"},
+        margin={"t": 30, "b": 10},
+    )
+    return figure
+
+
+MIME_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
+
+
+def download_document(
+    label: str, make: Callable[[duckdb.DuckDBPyConnection], bytes], file_name: str, key: str
+) -> None:
+    """A download button whose file is generated only when clicked (on its own cursor)."""
+    extension = file_name.rsplit(".", 1)[-1]
+    st.download_button(
+        label,
+        data=lambda: make(get_connection()),
+        file_name=file_name,
+        mime=MIME_TYPES[extension],
+        key=key,
+    )
+
+
+def bulk_checklists(rnd: Round, inns: list[str], *, scope_label: str, key: str) -> None:
+    """Prepare a zip of checklists on request (with a progress bar), then offer it for download."""
+    if not inns:
+        st.caption(f"Нет школ для чек-листов: {scope_label}")
+        return
+    fmt = st.radio("Формат чек-листов", ["xlsx", "docx"], horizontal=True, key=f"{key}_format")
+    ready_key = f"{key}_archive"
+    request = (rnd.round_id, tuple(inns), fmt)
+    if st.button(f"Подготовить архив чек-листов ({len(inns)}: {scope_label})", key=f"{key}_prepare"):
+        bar = st.progress(0.0, text="Подготовка архива…")
+        data = checklists_zip(
+            get_connection(), rnd, inns, fmt=fmt, progress=lambda done, text: bar.progress(done, text=text)
+        )
+        st.session_state[ready_key] = (request, data)
+    prepared = st.session_state.get(ready_key)
+    if prepared and prepared[0] == request:
+        st.download_button(
+            "Скачать архив чек-листов",
+            data=prepared[1],
+            file_name=safe_file_name(f"Чек-листы {scope_label} {rnd.name}") + ".zip",
+            mime=MIME_TYPES["zip"],
+            key=f"{key}_download",
+        )

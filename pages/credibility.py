@@ -1,0 +1,90 @@
+"""«Достоверность»: answers to check before trusting a school's level, with the reason and the figures."""
+
+import streamlit as st
+
+from analytics.credibility import (
+    RULE_TITLES,
+    count_flags_by_municipality,
+    count_flags_by_rule,
+    flag_schools,
+)
+from pages._shared import cached, get_connection, page_header, require_round, school_url, sidebar_filters
+
+con = get_connection()
+filters = sidebar_filters(con)
+page_header(con, filters, "Достоверность")
+rnd = require_round(filters)
+
+flags = cached(flag_schools, rnd, filters.municipality, school_type=filters.school_type)
+st.caption(
+    "Отметка — повод задать школе вопрос и попросить подтверждающие документы, а не вывод о "
+    "недостоверности. Похожие школы и совпадения ответов ищутся по всему региону."
+)
+
+columns = st.columns(3)
+columns[0].metric("Школ с отметками", flags["inn"].nunique())
+columns[1].metric("Отметок", len(flags))
+columns[2].metric("Правил сработало", flags["rule"].nunique())
+
+st.subheader("Правила проверки")
+st.dataframe(
+    count_flags_by_rule(flags),
+    hide_index=True,
+    column_order=["title", "count_schools"],
+    column_config={"title": st.column_config.TextColumn("Правило", width="large"), "count_schools": "Школ"},
+    key="credibility_rules",
+)
+if flags.empty:
+    st.success("Ни одно правило не сработало: ответов, требующих проверки, не найдено")
+    st.stop()
+
+if filters.municipality is None:
+    st.subheader("По муниципалитетам")
+    st.dataframe(
+        count_flags_by_municipality(flags),
+        hide_index=True,
+        column_config={
+            "municipality": "Муниципалитет",
+            "count_schools": "Школ с отметками",
+            "count_flags": "Отметок",
+        },
+        key="credibility_municipalities",
+    )
+
+st.subheader("Список для проверки")
+rules = st.multiselect(
+    "Правила",
+    list(RULE_TITLES),
+    format_func=RULE_TITLES.get,
+    placeholder="все правила",
+    key="credibility_rule_filter",
+)
+shown = flags[flags["rule"].isin(rules)] if rules else flags
+st.dataframe(
+    shown.assign(
+        rule_title=shown["rule"].map(RULE_TITLES),
+        link=[
+            school_url(inn, municipality, filters)
+            for inn, municipality in zip(shown["inn"], shown["municipality"], strict=True)
+        ],
+    ),
+    hide_index=True,
+    column_order=["municipality", "name", "inn", "rule_title", "reason", "evidence", "link"],
+    column_config={
+        "municipality": "Муниципалитет",
+        "name": "Школа",
+        "inn": "ИНН",
+        "rule_title": "Правило",
+        "reason": st.column_config.TextColumn("Почему", width="large"),
+        "evidence": st.column_config.TextColumn("Что в ответах", width="large"),
+        "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
+    },
+    key="credibility_flags",
+)
+st.download_button(
+    "Скачать список (CSV для Excel)",
+    data=shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
+    file_name=f"Достоверность {rnd.name}.csv",
+    mime="text/csv",
+    key="credibility_download",
+)

@@ -1,0 +1,113 @@
+"""«Обзор региона»: levels overall and per track, municipalities, the schools to support first."""
+
+import streamlit as st
+
+from analytics import views
+from analytics.documents import analytic_report_docx
+from analytics.documents.common import safe_file_name
+from analytics.rubric import LEVELS, TOTAL_SCOPE
+from pages._shared import (
+    cached,
+    download_document,
+    get_connection,
+    page_header,
+    require_round,
+    require_schools,
+    school_url,
+    sidebar_filters,
+    stacked_level_bars,
+)
+
+con = get_connection()
+filters = sidebar_filters(con)
+page_header(con, filters, "Обзор региона")
+rnd = require_round(filters)
+where = (rnd, filters.municipality, filters.school_type)
+
+overview = cached(views.region_overview, *where)
+counts = overview.level_counts
+overall = counts[counts["scope"] == TOTAL_SCOPE]
+require_schools(filters, int(overall["count_schools"].sum()))
+
+st.subheader("Уровни школ")
+for column, row in zip(st.columns(len(LEVELS)), overall.itertuples(), strict=True):
+    column.metric(row.level, row.count_schools, help="Число школ с этим общим уровнем")
+    column.caption(f"{row.share:.1%} школ".replace(".", ","))
+
+participation = cached(views.participation, *where)
+st.markdown(f"**Участие.** {participation.describe()}")
+if participation.has_roster and len(participation.missing):
+    with st.expander(f"Не прошли самодиагностику: {len(participation.missing)}"):
+        st.dataframe(
+            participation.missing,
+            hide_index=True,
+            column_config={
+                "inn": "ИНН",
+                "name": "Школа",
+                "municipality": "Муниципалитет",
+                "school_type": "Тип",
+            },
+        )
+
+st.subheader("По направлениям")
+st.plotly_chart(
+    stacked_level_bars(
+        counts.sort_values("scope_order", ascending=False), "scope_name", horizontal=True
+    ).update_layout(xaxis_title="Число школ", yaxis_title=None, height=420),
+    key="region_tracks_chart",
+)
+
+st.subheader("Муниципалитеты")
+st.caption("Муниципалитеты с наибольшим числом школ ниже базового уровня — первыми")
+by_municipality = overview.municipality_levels
+st.plotly_chart(
+    stacked_level_bars(by_municipality, "municipality", horizontal=True).update_layout(
+        xaxis_title="Число школ",
+        yaxis={"title": None, "autorange": "reversed"},
+        height=120 + 26 * by_municipality["municipality"].nunique(),
+    ),
+    key="region_municipalities_chart",
+)
+
+st.subheader("Кому помочь в первую очередь")
+support = overview.support
+if support.empty:
+    st.success("Школ ниже базового уровня и направлений ниже базового нет")
+else:
+    lines = []
+    for k, row in enumerate(support.itertuples(), start=1):
+        link = school_url(row.inn, row.municipality, filters)
+        lines.append(
+            f"{k}. [{row.name}]({link}) — {row.municipality}, {row.points} б., **{row.level}**: {row.reason}"
+        )
+    st.markdown("\n".join(lines))
+
+below = overview.below_basic
+st.subheader(f"Школы с общим уровнем «{LEVELS[0]}»: {len(below)}")
+if below.empty:
+    st.success("Школ с общим уровнем «ниже базового» нет")
+else:
+    st.dataframe(
+        below,
+        hide_index=True,
+        column_order=["name", "tracks_lowest", "critical_failed", "points", "municipality"],
+        column_config={
+            "name": st.column_config.TextColumn("Школа", width="medium"),
+            "municipality": "Муниципалитет",
+            "points": st.column_config.NumberColumn("Балл"),
+            "tracks_lowest": st.column_config.TextColumn("Направления ниже базового", width="large"),
+            "critical_failed": st.column_config.TextColumn(
+                "Невыполненные критические показатели", width="large"
+            ),
+        },
+        key="region_below_basic_table",
+    )
+
+st.subheader("Аналитическая справка")
+scope = filters.municipality or "регион"
+download_document(
+    f"Аналитическая справка (docx): {scope}",
+    lambda cursor: analytic_report_docx(cursor, rnd, filters.municipality),
+    safe_file_name(f"Аналитическая справка {scope} {rnd.name}") + ".docx",
+    key="region_report_docx",
+)

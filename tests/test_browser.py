@@ -1,0 +1,285 @@
+"""The coordinator's path in a real browser: a Streamlit server on its own store, driven by Chromium.
+
+The store is a small demo region built by the real importer; what the pages must show (the
+first school of the support list, its level, a shared deficit) is read from that store through
+`analytics`, so the test checks the page against the engine, not against numbers typed in here.
+The second test saves a full-page screenshot of every page to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from analytics import views
+from analytics.db import open_store
+from analytics.demo_db import build_demo_database
+from analytics.rounds import list_rounds
+
+pytestmark = pytest.mark.browser
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = PROJECT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT_S = 90
+PAGE_TIMEOUT_MS = 60_000
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the pages must show, read from the test's store through analytics."""
+
+    round_name: str
+    school_inn: str
+    school_name: str
+    school_level: str
+    municipality: str
+    count_municipality_schools: int
+    count_below_basic: int
+    deficit_key: str
+    deficit_label: str
+    count_deficit_schools: int
+
+
+def read_expected(db: Path) -> Expected:
+    con = open_store(db)
+    try:
+        rnd = list_rounds(con)[-1]
+        school = views.support_list(con, rnd).iloc[0]
+        frequency = views.deficit_frequency_for(con, rnd, school["municipality"])
+        choices = views.deficit_choices(frequency)
+        key = next(iter(choices))
+        form, number = key.split(":")
+        return Expected(
+            round_name=rnd.name,
+            school_inn=school["inn"],
+            school_name=school["name"],
+            school_level=school["level"],
+            municipality=school["municipality"],
+            count_municipality_schools=len(views.round_schools(con, rnd, school["municipality"])),
+            count_below_basic=int(
+                views.level_counts(con, rnd)
+                .query("scope == 'total' and level_rank == 0")["count_schools"]
+                .iloc[0]
+            ),
+            deficit_key=key,
+            deficit_label=choices[key],
+            count_deficit_schools=len(
+                views.schools_with_deficit(
+                    con, rnd, form=form, number=int(number), municipality=school["municipality"]
+                )
+            ),
+        )
+    finally:
+        con.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"streamlit exited with {process.returncode}:\n{log.read_text(encoding='utf-8')}"
+            raise RuntimeError(msg)
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 -- our local server
+                if response.read().decode() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    msg = f"streamlit did not become healthy in {START_TIMEOUT_S} s:\n{log.read_text(encoding='utf-8')}"
+    raise RuntimeError(msg)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    expected: Expected
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`streamlit run app.py` on a 150-school demo store; logs go to a file, not a pipe."""
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "demo.duckdb"
+    build_demo_database(db, schools=150, rounds=2, seed=7)
+    expected = read_expected(db)
+    port = free_port()
+    log = folder / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("w", encoding="utf-8") as handle:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT,
+            env={**os.environ, "SAMODIAG_DB": str(db)},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(process, url, log)
+        yield Server(url, expected, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+DRAWN = """() => {
+    if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return charts.every((chart) => chart.querySelector('.main-svg'));
+}"""
+
+
+def settle(page: Page) -> None:
+    """Wait until no script run is in progress and every chart and table is drawn."""
+    page.get_by_test_id("stApp").wait_for()
+    page.wait_for_timeout(500)
+    page.wait_for_function(DRAWN)
+    page.wait_for_timeout(500)
+
+
+def metric_value(page: Page, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
+    return metric.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_coordinator_goes_from_region_to_a_school_and_its_deficits(page: Page, server: Server):
+    """Overview → municipality → school → shared deficit, each step showing the engine's figures."""
+    expected = server.expected
+    page.goto(server.url)
+    settle(page)
+    expect(page.get_by_role("heading", name="Обзор региона")).to_be_visible()
+    expect(page.get_by_text(f"Раунд «{expected.round_name}»").first).to_be_visible()
+    assert metric_value(page, "ниже базового") == str(expected.count_below_basic)
+    support_link = page.get_by_role("link", name=expected.school_name, exact=True).first
+    expect(support_link).to_be_visible()
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Муниципалитет", exact=True).click()
+    settle(page)
+    page.get_by_role("link", name=f"{expected.municipality} — школ:").first.click()
+    settle(page)
+    assert metric_value(page, "Школ") == str(expected.count_municipality_schools)
+    expect(page.get_by_text(expected.municipality).first).to_be_visible()
+    assert parse_qs(urlparse(page.url).query)["mun"] == [expected.municipality]
+
+    with page.context.expect_page() as opened:
+        page.goto(server.url)
+        settle(page)
+        page.get_by_role("link", name=expected.school_name, exact=True).first.click()
+    school = opened.value
+    school.set_default_timeout(PAGE_TIMEOUT_MS)
+    settle(school)
+    assert parse_qs(urlparse(school.url).query)["inn"] == [expected.school_inn]
+    expect(school.get_by_role("heading", name=expected.school_name)).to_be_visible()
+    assert metric_value(school, "Общий уровень") == expected.school_level
+    expect(school.get_by_role("heading", name="Дефициты — сначала самые важные")).to_be_visible()
+    expect(school.get_by_role("button", name="Чек-лист дефицитов (xlsx)")).to_be_visible()
+    with school.expect_download() as download:
+        school.get_by_role("button", name="Чек-лист дефицитов (xlsx)").click()
+    assert download.value.suggested_filename.endswith("— чек-лист.xlsx")
+
+    school.get_by_test_id("stSidebarNav").get_by_text("Дефициты", exact=True).click()
+    settle(school)
+    expect(school.get_by_role("combobox", name="Показатель")).to_have_value(expected.deficit_label)
+    expect(school.get_by_role("heading", name="Какие школы делят дефицит")).to_be_visible()
+
+
+PAGE_PATHS = {
+    "region": "/",
+    "municipality": "/municipality",
+    "school": "/school",
+    "deficits": "/deficits",
+    "dynamics": "/dynamics",
+    "credibility": "/credibility",
+    "upload": "/upload",
+}
+
+
+def test_screenshots_of_every_page(page: Page, server: Server):
+    """A full-page screenshot of each page (with the overview's first municipality and school)."""
+    expected = server.expected
+    query = {
+        "municipality": {"mun": expected.municipality},
+        "school": {"inn": expected.school_inn},
+        "deficits": {"mun": expected.municipality},
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    present = [
+        name
+        for name in PAGE_PATHS
+        if name in {"region", "upload"} or (PROJECT / "pages" / f"{name}.py").exists()
+    ]
+    for name in present:
+        params = f"?{urlencode(query[name])}" if name in query else ""
+        page.set_viewport_size(VIEWPORT)
+        page.goto(f"{server.url}{PAGE_PATHS[name]}{params}")
+        settle(page)
+        assert not page.get_by_test_id("stException").count(), (
+            f"{name}: {server.log.read_text(encoding='utf-8')}"
+        )
+        height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": min(height + 40, 16_000)})
+        page.wait_for_timeout(1000)
+        page.wait_for_function(DRAWN)
+        page.wait_for_timeout(1000)
+        target = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.stat().st_size > 20_000

@@ -1,0 +1,349 @@
+"""Every page through Streamlit's AppTest, on stores built from the worked examples.
+
+The app opens its one cached connection from SAMODIAG_DB, so each test points the variable at
+its store and clears Streamlit's caches first; then it asserts what a user reads on the page.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.db import open_store
+from analytics.deficits import school_deficits
+from analytics.loading import Upload, import_uploads
+from analytics.rounds import get_round
+
+PROJECT = Path(__file__).resolve().parents[1]
+EXAMPLES = PROJECT.parent / "shared" / "domain" / "examples"
+APP = PROJECT / "app.py"
+AUTUMN, SPRING = "Осень 2025", "Весна 2026"
+BELOW_BASIC_INN = "4723257880"
+VSEVOLOZHSK = "Всеволожский муниципальный район"
+NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
+CORE_PAGES = ("region", "municipality", "school", "deficits", "upload")
+PAGES = [
+    *CORE_PAGES,
+    *(name for name in ("dynamics", "credibility") if (PROJECT / "pages" / f"{name}.py").exists()),
+]
+
+
+def build_store(path: Path, *, rounds: tuple[str, ...] = (AUTUMN, SPRING)) -> Path:
+    """A store holding the worked examples' rounds, imported through the real importer."""
+    files = {
+        AUTUMN: ["region_wide_autumn_2025.xlsx"],
+        SPRING: ["region_long_spring_2026.csv", "school_protocols_spring_2026.xlsx"],
+    }
+    con = open_store(path)
+    for name in rounds:
+        import_uploads(con, [Upload.from_path(EXAMPLES / file) for file in files[name]], name)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both example rounds; shared by the tests that only read."""
+    return build_store(tmp_path_factory.mktemp("pages") / "examples.duckdb")
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """open_app(db, page, **query) → the app run on `db`, switched to pages/<page>.py."""
+
+    def run(db: Path, page: str = "region", **query: str) -> AppTest:
+        monkeypatch.setenv("SAMODIAG_DB", str(db))
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.query_params.update(query)
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield run
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> str:
+    """Everything written as markdown, captions, infos, successes and errors, in one string."""
+    parts = [*at.markdown, *at.caption, *at.info, *at.success, *at.warning, *at.error, *at.title, *at.header]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def frame(at: AppTest, column: str):
+    """The first table on the page that has `column` (a Styler's data when the table is styled)."""
+    for table in at.dataframe:
+        value = table.value
+        value = getattr(value, "data", value)
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+class TestSmoke:
+    @pytest.mark.parametrize("page", PAGES)
+    def test_every_page_states_round_methodology_and_import_time(self, open_app, examples_db, page):
+        """The header under every title names the round, the demo methodology and the import date."""
+        at = open_app(examples_db, page)
+        header = [c.value for c in at.caption if c.value.startswith("Раунд «")]
+        assert header, texts(at)
+        assert header[0].startswith(
+            "Раунд «Весна 2026» · Методика: demo-2025 (демонстрационная) · данные загружены"
+        )
+
+    @pytest.mark.parametrize("page", [p for p in PAGES if p != "upload"])
+    def test_empty_store_says_what_to_do_instead_of_failing(self, open_app, tmp_path, page):
+        """A store without rounds shows the upload hint on every data page."""
+        at = open_app(build_store(tmp_path / "empty.duckdb", rounds=()), page)
+        assert NO_DATA in [i.value for i in at.info]
+
+
+class TestFilters:
+    def test_round_defaults_to_the_latest_and_lands_in_the_url(self, open_app, examples_db):
+        """Without a link the newest round is shown, and the URL says which."""
+        at = open_app(examples_db)
+        assert at.selectbox(key="shared_select_round").value == SPRING
+        assert at.query_params["round"] == SPRING
+
+    def test_a_shared_link_opens_the_same_view(self, open_app, examples_db):
+        """round, municipality and school type are read from the query string."""
+        at = open_app(examples_db, round=AUTUMN, mun=VSEVOLOZHSK, type="коррекционная")
+        assert at.selectbox(key="shared_select_round").value == AUTUMN
+        assert at.selectbox(key="shared_select_mun").value == VSEVOLOZHSK
+        assert at.selectbox(key="shared_select_type").value == "коррекционная"
+        assert sum(int(v) for v in metrics(at).values()) == 1
+
+    def test_changing_a_filter_rewrites_the_url_and_survives_a_page_switch(self, open_app, examples_db):
+        """A municipality picked on one page is still picked on the next, and in the URL."""
+        at = open_app(examples_db)
+        at.selectbox(key="shared_select_mun").set_value(VSEVOLOZHSK).run()
+        assert at.query_params["mun"] == VSEVOLOZHSK
+        at.switch_page("pages/municipality.py").run()
+        assert at.selectbox(key="shared_select_mun").value == VSEVOLOZHSK
+        assert metrics(at)["Школ"] == "8"
+
+    def test_all_municipalities_removes_the_parameter(self, open_app, examples_db):
+        """«Все муниципалитеты» is the default, so the URL carries no mun."""
+        at = open_app(examples_db, mun=VSEVOLOZHSK)
+        at.selectbox(key="shared_select_mun").set_value("Все муниципалитеты").run()
+        assert "mun" not in at.query_params
+
+
+class TestRegionPage:
+    def test_counts_per_level_match_the_worked_example(self, open_app, examples_db):
+        """Весна 2026: 1 below basic, 3 basic, 5 middle, 5 high."""
+        at = open_app(examples_db)
+        assert metrics(at) == {"ниже базового": "1", "базовый": "3", "средний": "5", "высокий": "5"}
+
+    def test_earlier_round_from_the_url(self, open_app, examples_db):
+        """Осень 2025 had two schools below basic."""
+        at = open_app(examples_db, round=AUTUMN)
+        assert metrics(at)["ниже базового"] == "2"
+
+    def test_support_list_gives_each_school_its_reason(self, open_app, examples_db):
+        """The short list starts with the capped school and says why, in words."""
+        at = open_app(examples_db)
+        support = next(m.value for m in at.markdown if m.value.startswith("1. "))
+        first = support.splitlines()[0]
+        assert "МОБУ «СОШ №1»" in first
+        assert f"inn={BELOW_BASIC_INN}" in first
+        assert "ниже базового по 1 направлению; не выполнен критический показатель" in first
+        assert len(support.splitlines()) == 4
+
+    def test_offers_the_analytic_report_of_the_filtered_scope(self, open_app, examples_db):
+        """The report button names the municipality when one is chosen."""
+        at = open_app(examples_db, mun=VSEVOLOZHSK)
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == [f"Аналитическая справка (docx): {VSEVOLOZHSK}"]
+
+    def test_below_basic_list_and_participation_without_roster(self, open_app, examples_db):
+        """One below-basic school with its weak track; participation is unknown without a roster."""
+        at = open_app(examples_db)
+        below = frame(at, "tracks_lowest")
+        assert below["inn"].tolist() == [BELOW_BASIC_INN]
+        assert below["tracks_lowest"].tolist() == ["Знание"]
+        assert "участие неизвестно — реестр не загружен" in texts(at)
+
+    def test_filters_that_match_no_school_say_so(self, open_app, tmp_path):
+        """A round with only general schools has no correctional ones to show."""
+        at = open_app(build_store(tmp_path / "autumn.duckdb", rounds=(AUTUMN,)), type="сельская")
+        assert "По выбранным фильтрам школ нет" in texts(at)
+
+
+class TestMunicipalityPage:
+    def test_without_a_municipality_offers_one_link_per_municipality(self, open_app, examples_db):
+        """Three municipalities, each a link that opens it."""
+        at = open_app(examples_db, "municipality")
+        assert "Выберите муниципалитет" in texts(at)
+        links = at.get("page_link")
+        assert len(links) == 3
+
+    def test_totals_table_and_change_since_last_round(self, open_app, examples_db):
+        """Всеволожский: 8 schools, none below basic now, one fewer than in autumn."""
+        at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK)
+        shown = metrics(at)
+        assert (shown["Школ"], shown["ниже базового"], shown["высокий"]) == ("8", "0", "2")
+        table = frame(at, "points_change")
+        assert len(table) == 8
+        assert table.set_index("inn").loc["4775523350", "points_change"] == -2
+        assert "Изменение балла — по сравнению с раундом «Осень 2025»" in texts(at)
+
+    def test_level_filter_and_sort_change_the_table(self, open_app, examples_db):
+        """Keeping «высокий» leaves two schools; sorting by points puts the lowest first."""
+        at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK)
+        at.multiselect(key="municipality_levels").set_value(["высокий"]).run()
+        assert frame(at, "points_change")["level"].tolist() == ["высокий", "высокий"]
+        at.multiselect(key="municipality_levels").set_value([]).run()
+        at.selectbox(key="municipality_sort").set_value("по общему баллу, сначала низкий").run()
+        assert frame(at, "points_change")["points"].iloc[0] == 42
+
+
+class TestSchoolPage:
+    def test_school_from_the_url_shows_total_level_and_the_critical_cap(self, open_app, examples_db):
+        """?inn=… opens that school: 59 of 100, «ниже базового» because of a critical indicator."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        shown = metrics(at)
+        assert shown["Общий балл"] == "59 из 100"
+        assert shown["Общий уровень"] == "ниже базового"
+        assert shown["Невыполненных критических показателей"] == "1"
+        assert any("По сумме баллов уровень был бы «базовый»" in w.value for w in at.warning)
+
+    def test_deficits_are_listed_worst_first_with_the_answer_that_adds_points(self, open_app, examples_db):
+        """The table is the engine's deficit list of the school, failed critical indicator first."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        table = frame(at, "answer_best")
+        con = open_store(examples_db)
+        expected = school_deficits(con, get_round(con, SPRING), inn=BELOW_BASIC_INN)
+        con.close()
+        assert len(table) == len(expected)
+        assert table["number"].iloc[0] == 2
+        assert table["answer_best"].iloc[0].startswith("100% учителей")
+
+    def test_thresholds_plans_history_and_mentors(self, open_app, examples_db):
+        """Each block of the interview material is filled for the below-basic school."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        assert len(frame(at, "points_basic")) == 9
+        assert frame(at, SPRING).columns.tolist() == [AUTUMN, SPRING]
+        assert frame(at, "mentor_name")["track_name"].eq("Знание").all()
+        labels = [e.label for e in at.expander]
+        assert "Итого: ниже базового → базовый (баллов хватает)" in labels
+
+    def test_offers_checklists_and_the_interview_agenda(self, open_app, examples_db):
+        """The document buttons are there (the files are generated only when clicked)."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == [
+            "Чек-лист дефицитов (xlsx)",
+            "Чек-лист дефицитов (docx)",
+            "Повестка собеседования (docx)",
+        ]
+
+    def test_unknown_inn_in_a_link_is_reported(self, open_app, examples_db):
+        """A link to a school that did not pass the round says so instead of failing."""
+        at = open_app(examples_db, "school", inn="0000000000")
+        assert any("Школа с ИНН 0000000000 не проходила самодиагностику" in w.value for w in at.warning)
+
+    def test_picking_another_school_updates_the_url(self, open_app, examples_db):
+        """The school selector writes ?inn=…, so the profile can be shared."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        at.selectbox(key="shared_select_inn").set_value("4726073598").run()
+        assert at.query_params["inn"] == "4726073598"
+        assert metrics(at)["Общий уровень"] == "высокий"
+
+
+class TestDeficitsPage:
+    def test_schools_sharing_a_chosen_deficit(self, open_app, examples_db):
+        """Picking indicator №10 lists the ten schools that lost points on it."""
+        at = open_app(examples_db, "deficits")
+        at.selectbox(key="deficits_indicator").set_value("general:10").run()
+        assert len(frame(at, "answer_current")) == 10
+
+    def test_top_deficits_per_track_respect_the_limit(self, open_app, examples_db):
+        """Three indicators per track when the slider says three."""
+        at = open_app(examples_db, "deficits")
+        at.slider(key="deficits_per_track").set_value(3).run()
+        assert len(frame(at, "share_deficit")) == 3
+
+    def test_bulk_checklists_build_a_zip_on_request(self, open_app, examples_db):
+        """The archive of the below-basic school is prepared, then offered for download."""
+        at = open_app(examples_db, "deficits")
+        at.button(key="deficits_checklists_prepare").click().run()
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert "Скачать архив чек-листов" in labels
+
+
+def write_roster(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["ИНН", "Наименование ОО", "Муниципальное образование", "Тип местности"])
+        writer.writerow([BELOW_BASIC_INN, "МОБУ «СОШ №1»", "Кировский муниципальный район", "сельская"])
+        writer.writerow(["4700000001", "МОБУ «СОШ №101»", "Кировский муниципальный район", "городская"])
+    return path
+
+
+class TestUploadPage:
+    def test_check_reports_counts_before_writing_then_import_writes(self, open_app, tmp_path):
+        """The check shows 14 new schools and writes nothing; the import then lands in the log."""
+        db = build_store(tmp_path / "autumn.duckdb", rounds=(AUTUMN,))
+        at = open_app(db, "upload")
+        spring = [EXAMPLES / "region_long_spring_2026.csv", EXAMPLES / "school_protocols_spring_2026.xlsx"]
+        at.file_uploader(key="upload_files").set_value([(p.name, p.read_bytes(), "text/csv") for p in spring])
+        at.text_input(key="upload_new_round").set_value(SPRING).run()
+        at.button(key="upload_check").click().run()
+        assert metrics(at)["Новых школ"] == "14"
+        assert len(frame(at, "import_id")) == 1
+        at.button(key="upload_commit").click().run()
+        assert any("Загрузка №2 в раунд «Весна 2026»: школ новых — 14" in s.value for s in at.success)
+        assert len(frame(at, "import_id")) == 2
+        assert at.selectbox(key="shared_select_round").value == SPRING
+
+    def test_problems_are_listed_with_file_row_and_column(self, open_app, tmp_path):
+        """A file with an unknown answer is refused and the problem points at its cell."""
+        source = (EXAMPLES / "region_long_spring_2026.csv").read_text(encoding="cp1251").splitlines()
+        header, first = source[0], source[1].split(";")
+        first[header.split(";").index("Ответ")] = "Такого ответа нет"
+        data = ("\n".join([header, ";".join(first)]) + "\n").encode("cp1251")
+        at = open_app(build_store(tmp_path / "autumn.duckdb", rounds=(AUTUMN,)), "upload")
+        at.file_uploader(key="upload_files").set_value([("bad.csv", data, "text/csv")])
+        at.text_input(key="upload_new_round").set_value(SPRING).run()
+        at.button(key="upload_check").click().run()
+        problems = frame(at, "message")
+        assert problems[["file", "row", "column"]].iloc[0].tolist() == ["bad.csv", 2, "Ответ"]
+        assert any("Найдено проблем: 1" in e.value for e in at.error)
+
+    def test_withdrawal_clears_cached_figures(self, open_app, tmp_path):
+        """After withdrawing the spring import, the overview shows that round as empty."""
+        db = build_store(tmp_path / "examples.duckdb")
+        at = open_app(db, "region")
+        assert metrics(at)["ниже базового"] == "1"
+        at.switch_page("pages/upload.py").run()
+        at.selectbox(key="upload_withdraw_id").set_value(2)
+        at.checkbox(key="upload_withdraw_sure").check().run()
+        at.button(key="upload_withdraw").click().run()
+        assert any("Загрузка №2 отозвана" in s.value for s in at.success)
+        at.switch_page("pages/region.py").run()
+        assert NO_DATA in [i.value for i in at.info]
+
+    def test_roster_upload_gives_participation(self, open_app, tmp_path):
+        """With a roster of two Кировский schools, one passed: the overview says 1 of 2."""
+        db = build_store(tmp_path / "examples.duckdb")
+        at = open_app(db, "upload")
+        roster = write_roster(tmp_path / "roster.csv")
+        at.file_uploader(key="upload_roster_file").set_value((roster.name, roster.read_bytes(), "text/csv"))
+        at.run()
+        at.button(key="upload_roster").click().run()
+        assert any("Реестр загружен: школ — 2" in s.value for s in at.success)
+        at.switch_page("pages/region.py").run()
+        assert "Прошли самодиагностику 1 из 2 ожидаемых школ (50,0 %)" in texts(at)
