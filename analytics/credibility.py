@@ -95,7 +95,7 @@ def flag_schools(
         return pd.DataFrame(columns=FLAG_COLUMNS)
     flags = pd.concat(frames, ignore_index=True)
     if school_type:
-        of_type = _run(con, "cred_schools_of_type", {"school_type": school_type})
+        of_type = _run(con, "school_types", {"school_type": school_type})
         flags = flags[flags["inn"].isin(of_type["inn"])]
     flags["rule_order"] = flags["rule"].map({code: k for k, code in enumerate(RULE_TITLES)})
     flags = flags.sort_values(["municipality", "name", "inn", "rule_order"], ignore_index=True)

@@ -10,7 +10,8 @@ school has a latent quality per track (weaker on average for small rural schools
 drawn from the rubric's options tilted by that quality, critical indicators fail rarely, and
 between rounds quality drifts up a little while a school's answers stay put unless its quality
 moves. A few schools answer implausibly in the latest round, each with a known tag, and every
-other school is kept clear of those patterns so that credibility checks have exact answers.
+other school is kept clear of those patterns, and of the related-indicator contradictions listed
+beside the rubric, so that credibility checks have exact answers.
 Stated totals and levels follow the rubric's rules, so they equal what the engine computes.
 """
 
@@ -31,6 +32,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from analytics.config import DEFAULT_METHODOLOGY
+from analytics.credibility import related_indicator_pairs
 from analytics.rubric import LEVELS, TOTAL_SCOPE, AnswerOption, Form, Indicator, Rubric, Track, load_rubric
 from analytics.text import CRITICAL_SUFFIX, normalize
 
@@ -210,6 +212,8 @@ class _FormModel:
     track_mins: np.ndarray
     track_cap: int | None
     total_cap: int | None
+    related: np.ndarray
+    """Related-indicator pairs as columns, one row each: (the one at its best, the one not to be 0)."""
 
     @property
     def size(self) -> int:
@@ -423,7 +427,10 @@ def _new_inn(tax_code: str, taken: set[str], rng: np.random.Generator) -> str:
 # --- the rubric as arrays ----------------------------------------------------------------------
 
 
-def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormModel:
+def _form_model(
+    rubric: Rubric, form: Form, tracks: Sequence[Track], related: Sequence[tuple[int, int]]
+) -> _FormModel:
+    """The form as arrays; `related` are its related-indicator pairs by number (if_best, then_not_zero)."""
     indicators = rubric.indicators_of(form.code)
     options = tuple(
         tuple(sorted(rubric.options_of(form.code, i.number), key=lambda o: o.points)) for i in indicators
@@ -437,6 +444,7 @@ def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormMod
     is_critical = np.array([i.is_critical for i in indicators])
     has_zero = points[:, 0] == 0
     has_more = np.array([len(o) > 1 for o in options])
+    column_of = {indicator.number: column for column, indicator in enumerate(indicators)}
     return _FormModel(
         form=form,
         tracks=tuple(tracks),
@@ -452,6 +460,9 @@ def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormMod
         track_mins=np.array([_level_mins(rubric, form.code, t.code) for t in tracks]),
         track_cap=_critical_cap(rubric, "track"),
         total_cap=_critical_cap(rubric, "total"),
+        related=np.array(
+            [(column_of[best], column_of[not_zero]) for best, not_zero in related], dtype=int
+        ).reshape(-1, 2),
     )
 
 
@@ -494,8 +505,17 @@ def _simulate_region(
     """Answers of every participating school in every round, grouped by form (general first)."""
     tracks = sorted(rubric.tracks, key=lambda t: t.order)
     forms = sorted(rubric.forms, key=lambda f: -len(rubric.indicators_of(f.code)))
-    general = _form_model(rubric, forms[0], tracks)
-    correctional = _form_model(rubric, forms[1], tracks) if len(forms) > 1 else general
+    pairs = related_indicator_pairs(rubric.version)
+    related = {
+        form.code: list(
+            pairs.loc[pairs["form"] == form.code, ["if_best", "then_not_zero"]].itertuples(index=False)
+        )
+        for form in forms
+    }
+    general = _form_model(rubric, forms[0], tracks, related[forms[0].code])
+    correctional = (
+        _form_model(rubric, forms[1], tracks, related[forms[1].code]) if len(forms) > 1 else general
+    )
     groups = []
     for model, wants_correctional in ((general, False), (correctional, True)):
         ids = np.array(
@@ -525,6 +545,7 @@ def _simulate_rounds(
         _apply_critical_failures(choices, _draw_critical_failures(model, base_quality, failing, rng))
         _break_all_max(model, choices, rng)
         _break_critical_contradictions(model, choices, rng)
+        _break_related_contradictions(model, choices)
         if history:
             _revert_level_jumps(model, choices, history[-1])
         _make_rows_unique(model, choices, np.zeros(count, dtype=bool), rng)
@@ -617,6 +638,17 @@ def _has_contradiction(model: _FormModel, choices: np.ndarray) -> np.ndarray:
     return found
 
 
+def _related_contradictions(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    """Rows × related pairs: the first indicator at its maximum while the second scores 0."""
+    at_max = _at_max(model, choices)
+    zero = model.points[np.arange(model.size), choices] == 0
+    return at_max[:, model.related[:, 0]] & zero[:, model.related[:, 1]]
+
+
+def _has_related_contradiction(model: _FormModel, choices: np.ndarray) -> np.ndarray:
+    return _related_contradictions(model, choices).any(axis=1)
+
+
 def _adjustable(model: _FormModel, columns: np.ndarray | None = None) -> np.ndarray:
     """Non-critical indicators with more than one option: safe to move without a critical fail."""
     columns = np.arange(model.size) if columns is None else columns
@@ -633,6 +665,13 @@ def _break_critical_contradictions(model: _FormModel, choices: np.ndarray, rng: 
         candidates = _adjustable(model, others)
         for row in np.flatnonzero(rows):
             choices[row, rng.choice(candidates if candidates.size else others)] -= 1
+
+
+def _break_related_contradictions(model: _FormModel, choices: np.ndarray) -> None:
+    """A school whose second indicator of a pair scores 0 answers the first one step below its best."""
+    for pair, (best, _) in enumerate(model.related):
+        rows = _related_contradictions(model, choices)[:, pair]
+        choices[rows, best] -= 1
 
 
 def _revert_level_jumps(model: _FormModel, choices: np.ndarray, previous: np.ndarray) -> None:
@@ -681,6 +720,7 @@ def _nudged(model: _FormModel, row: np.ndarray, rng: np.random.Generator) -> np.
                 _score(model, table).level[0] == level
                 and not _all_max(model, table)[0]
                 and not _has_contradiction(model, table)[0]
+                and not _has_related_contradiction(model, table)[0]
             ):
                 return candidate
     raise RuntimeError("в методике нет показателя, который можно изменить без смены уровня")

@@ -34,20 +34,28 @@ def suggest_mentors(
     con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, limit_per_track: int = 3
 ) -> pd.DataFrame:
     """For each track where the school is below basic, up to `limit_per_track` high-level schools."""
+    return suggest_mentors_bulk(con, rnd, [inn], limit_per_track).drop(columns="inn")
+
+
+def suggest_mentors_bulk(
+    con: duckdb.DuckDBPyConnection, rnd: Round, inns: list[str], limit_per_track: int = 3
+) -> pd.DataFrame:
+    """What `suggest_mentors` gives each of many schools, in one query: the mentored school's `inn`
+    before the same columns, schools in the order of `inns`."""
     found = con.execute(
         query("mentor_candidates"),
         {
             "round_id": rnd.round_id,
-            "inn": inn,
+            "inns": inns,
             "lowest_rank": LOWEST_RANK,
             "highest_rank": HIGHEST_RANK,
             "limit_per_track": limit_per_track,
         },
     ).df()
     if found.empty:
-        return pd.DataFrame(columns=MENTOR_COLUMNS)
+        return pd.DataFrame(columns=["inn", *MENTOR_COLUMNS])
     found["reason"] = _reasons(found)
-    return found[MENTOR_COLUMNS]
+    return found[["inn", *MENTOR_COLUMNS]]
 
 
 def internship_sites(

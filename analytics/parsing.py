@@ -17,20 +17,22 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import islice
+from functools import cached_property, partial
+from itertools import chain, compress, islice, repeat
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from analytics.errors import Location, Problem
-from analytics.records import ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
+from analytics.records import AnswerColumn, ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
 from analytics.text import clean_cell, normalize, split_numbered_header
 
 Row = list[object]
+SheetRows = tuple[str | None, Iterable[Row]]
 
 HEADER_SEARCH_ROWS = 100
 """How far down a sheet the header row is looked for (title rows and a protocol's header block)."""
@@ -141,6 +143,8 @@ class _AnswerColumns(NamedTuple):
     indicator: _Column
     answer: _Column
     points: _Column | None
+    place: AnswerColumn
+    """Where the answers are: the answer column, as a problem with an answer names it."""
 
 
 class _HeaderLine(NamedTuple):
@@ -190,25 +194,67 @@ class _Header:
         return None
 
 
+class _CellTexts(dict[object, str]):
+    """Cell → its `clean_cell` text, computed once per distinct text cell of a file.
+
+    An export repeats a few hundred answer and indicator texts over hundreds of thousands of
+    cells: looking each up here is several times faster than cleaning it again, and every answer
+    then shares one text object instead of keeping its own copy. Only text cells are stored, so
+    a boolean cell never picks up the text of an equal number (True == 1 == 1.0).
+    """
+
+    def __missing__(self, cell: object) -> str:
+        text = clean_cell(cell)
+        if cell.__class__ is str:
+            self[cell] = text
+        return text
+
+
+class _SheetRows:
+    """A sheet's rows, read once from top to bottom.
+
+    The first HEADER_SEARCH_ROWS rows are kept, since the header is looked for among them and the
+    lines above it carry the round title or a protocol's school; the rest are handed on as they
+    are read, so a national export is never held in memory as Python rows all at once.
+    """
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rest = iter(rows)
+        self.head = list(islice(self._rest, HEADER_SEARCH_ROWS))
+
+    def below(self, index: int) -> Iterator[Row]:
+        """The rows after `head[index]`, then the rest of the sheet."""
+        return chain(islice(self.head, index + 1, None), self._rest)
+
+    def is_blank(self) -> bool:
+        """Reads the rest of the sheet: only for a sheet whose header was not found."""
+        return all(map(_is_blank, self.head)) and all(map(_is_blank, self._rest))
+
+
 @dataclass
 class _Sheet:
     """One sheet (or a csv) being read; problems go to its file's shared list."""
 
     file: str
     name: str | None
-    rows: list[Row]
+    rows: _SheetRows
     problems: list[Problem]
+    texts: _CellTexts
+    numbers: dict[str, int]
+    """Cell text → the whole number it reads as, for texts that read cleanly."""
 
     def at(self, row_number: int | None = None, column: str | None = None) -> Location:
         return Location(self.file, self.name, row_number, column)
+
+    def answer_column(self, column: _Column, *, number_is_own_form: bool) -> AnswerColumn:
+        return AnswerColumn(self.file, self.name, column.header, number_is_own_form)
 
     def report(self, message: str, row_number: int | None = None, column: str | None = None) -> None:
         self.problems.append(Problem(self.at(row_number, column), message))
 
     def data_rows(self, header_index: int) -> Iterator[tuple[int, Row]]:
         """Non-blank rows below the header, with their 1-based row numbers."""
-        rows = islice(self.rows, header_index + 1, None)
-        for row_number, row in enumerate(rows, header_index + 2):
+        for row_number, row in enumerate(self.rows.below(header_index), header_index + 2):
             if not _is_blank(row):
                 yield row_number, row
 
@@ -220,7 +266,12 @@ class _Sheet:
 
     def read_number(self, value: object, row_number: int, column: str) -> int | None:
         """An int, a whole float or numeric text (« 2 », «1,0»); anything else is reported."""
-        text = clean_cell(value)
+        if value.__class__ is float and value.is_integer():  # an xlsx number cell, the usual case
+            return int(value)
+        text = self.texts[value]
+        known = self.numbers.get(text)
+        if known is not None:
+            return known
         if not text:
             return None
         number = _as_float(text)
@@ -230,6 +281,7 @@ class _Sheet:
         if not number.is_integer():
             self.report(f"в ячейке ожидается целое число, а указано «{text}»", row_number, column)
             return None
+        self.numbers[text] = int(number)
         return int(number)
 
     def read_inn(self, value: object, row_number: int, column: str) -> str | None:
@@ -306,19 +358,20 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
         return _failed(name, UNSUPPORTED_FORMAT)
     if not data or data.isspace():
         return _failed(name, EMPTY_FILE)
+    parsed = ParsedFile(name=name, layout=None)
+    texts = _CellTexts()
+    numbers: dict[str, int] = {}
     try:
-        sheet_rows = read_sheets(data)
+        # A workbook's sheets are read as parsing reaches them, so a broken one can surface here.
+        sheets = (
+            _Sheet(name, sheet_name, _SheetRows(rows), parsed.problems, texts, numbers)
+            for sheet_name, rows in read_sheets(data)
+        )
+        filled_sheets = _parse_sheets(parsed, sheets)
     except _UnreadableFileError:
         return _failed(name, BROKEN_TABLE)
-    parsed = ParsedFile(name=name, layout=None)
-    sheets = [
-        _Sheet(name, sheet_name, rows, parsed.problems)
-        for sheet_name, rows in sheet_rows
-        if not all(map(_is_blank, rows))
-    ]
-    if not sheets:
+    if not filled_sheets:
         return _failed(name, EMPTY_FILE)
-    _parse_sheets(parsed, sheets)
     return parsed
 
 
@@ -330,33 +383,51 @@ def _extension(name: str) -> str:
     return PurePosixPath(name).suffix.lower().lstrip(".")
 
 
-def _read_workbook(data: bytes) -> list[tuple[str | None, list[Row]]]:
+def _read_workbook(data: bytes) -> Iterator[SheetRows]:
+    """Each sheet's rows, the sheet read from the workbook only when it is reached."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        # skip_empty_area=False keeps leading empty rows and columns, so list indices are true
-        # Excel row and column positions.
-        return [
-            (sheet_name, workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False))
-            for sheet_name in workbook.sheet_names
-        ]
+        for sheet_name in workbook.sheet_names:
+            yield sheet_name, _excel_rows(workbook.get_sheet_by_name(sheet_name))
     except CalamineError as error:
         raise _UnreadableFileError from error
 
 
-def _read_csv(data: bytes) -> list[tuple[str | None, list[Row]]]:
+def _excel_rows(sheet: CalamineSheet) -> Iterator[Row]:
+    """Rows with true Excel positions, as `to_python(skip_empty_area=False)` gives them.
+
+    `iter_rows` yields the leading empty rows but starts each row at the sheet's first filled
+    column, so the empty cells before it are put back; an empty sheet has no start and no rows.
+    """
+    if sheet.start is None:
+        return iter(())
+    leading_cells = [""] * sheet.start[1]
+    if not leading_cells:
+        return iter(sheet.iter_rows())
+    return (leading_cells + row for row in sheet.iter_rows())
+
+
+def _read_csv(data: bytes) -> list[SheetRows]:
     text = _decode_csv(data)
+    return [(None, _csv_rows(text, _csv_delimiter(text)))]
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
+    """The rows as they are read, each short one padded to the widest row so far: a header comes
+    before the rows it names, so every data row has a cell under every header column."""
+    width = 0
     try:
-        rows: list[Row] = list(csv.reader(io.StringIO(text), delimiter=_csv_delimiter(text)))
+        for row in csv.reader(_lines(text), delimiter=delimiter):
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            else:
+                width = len(row)
+            yield row
     except csv.Error as error:
         raise _UnreadableFileError from error
-    width = max(map(len, rows), default=0)
-    for row in rows:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    return [(None, rows)]
 
 
-_SHEET_READERS: dict[str, Callable[[bytes], list[tuple[str | None, list[Row]]]]] = {
+_SHEET_READERS: dict[str, Callable[[bytes], Iterable[SheetRows]]] = {
     "xlsx": _read_workbook,
     "csv": _read_csv,
 }
@@ -375,12 +446,22 @@ def _csv_delimiter(text: str) -> str:
     """The delimiter under which a known header row appears; title rows may hold commas too."""
     for delimiter in _CSV_DELIMITERS:
         try:
-            head = list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
+            head = list(islice(csv.reader(_lines(text), delimiter=delimiter), HEADER_SEARCH_ROWS))
         except csv.Error:
             continue
         if _find_header(head) is not None:
             return delimiter
     return _CSV_DELIMITERS[0]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of text as `io.StringIO(text)` yields them, cut only as far as they are read:
+    StringIO would first copy the whole text at four bytes a character."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start) + 1 or size
+        yield text[start:end]
+        start = end
 
 
 def _is_blank(row: Row) -> bool:
@@ -403,25 +484,31 @@ def _find_header(rows: list[Row]) -> tuple[Layout, _Header, int] | None:
     return None
 
 
-def _parse_sheets(parsed: ParsedFile, sheets: list[_Sheet]) -> None:
+def _parse_sheets(parsed: ParsedFile, sheets: Iterable[_Sheet]) -> int:
+    """Parse every sheet that is not blank into `parsed`; returns how many were not blank."""
     unrecognised = []
+    filled = 0
     for sheet in sheets:
-        found = _find_header(sheet.rows)
+        found = _find_header(sheet.rows.head)
         if found is None:
-            unrecognised.append(sheet)
+            if not sheet.rows.is_blank():
+                filled += 1
+                unrecognised.append(sheet)
             continue
+        filled += 1
         layout, header, header_index = found
         if parsed.layout not in (None, layout):
             sheet.report(MIXED_LAYOUTS)
             continue
         parsed.layout = layout
         parsed.schools.extend(_LAYOUT_PARSERS[layout](sheet, header, header_index))
-        parsed.round_title = parsed.round_title or _round_title(sheet.rows[:header_index])
+        parsed.round_title = parsed.round_title or _round_title(sheet.rows.head[:header_index])
     message = NO_PROTOCOL_TABLE if parsed.layout == "protocol" else NO_HEADER
     for sheet in unrecognised:
         sheet.report(message)
     if parsed.layout is not None and not parsed.schools and not parsed.problems:
         parsed.problems.append(Problem(Location(parsed.name), NO_SCHOOLS))
+    return filled
 
 
 def _round_title(rows: list[Row]) -> str | None:
@@ -455,7 +542,7 @@ def _parse_wide(sheet: _Sheet, header: _Header, header_index: int) -> list[Expor
     identity = _identity_columns(sheet, header, header_index + 1)
     if identity is None:
         return []
-    indicators = header.indicators
+    read_answers = _WideAnswers(sheet, header.indicators)
     tracks = _track_columns(header)
     total, level = header.find(TOTAL), header.find(LEVEL)
     schools = []
@@ -463,7 +550,7 @@ def _parse_wide(sheet: _Sheet, header: _Header, header_index: int) -> list[Expor
         school = _read_identity(sheet, identity, row, row_number)
         if school is None:
             continue
-        school.answers = _wide_answers(sheet, indicators, row, row_number)
+        school.answers = read_answers(row, row_number)
         if total is not None:
             school.stated_total = sheet.read_number(row[total.index], row_number, total.header)
         if level is not None:
@@ -473,18 +560,33 @@ def _parse_wide(sheet: _Sheet, header: _Header, header_index: int) -> list[Expor
     return schools
 
 
-def _wide_answers(
-    sheet: _Sheet, indicators: list[_WideIndicator], row: Row, row_number: int
-) -> list[ExportAnswer]:
-    """Empty cells are not answers: a correctional school leaves general-only columns empty."""
-    file, sheet_name = sheet.file, sheet.name
-    answers = []
-    for index, number, indicator, header in indicators:
-        answer = clean_cell(row[index])
-        if answer:
-            location = Location(file, sheet_name, row_number, header)
-            answers.append(ExportAnswer(number, indicator, answer, None, location, number_is_own_form=False))
-    return answers
+class _WideAnswers:
+    """Reads the answers of a school's row, one per indicator column.
+
+    A national wide export has millions of answer cells, and a Python statement per cell costs
+    as much as reading the file, so a row is read with `map`, `zip` and `compress`, which run
+    per cell in C: the cells' cleaned texts, then an answer for each, kept where the text is not
+    empty (a correctional school leaves the general form's other columns empty).
+    """
+
+    def __init__(self, sheet: _Sheet, columns: list[_WideIndicator]) -> None:
+        self._texts = sheet.texts
+        self._indices = [column.index for column in columns]
+        self._numbers = [column.number for column in columns]
+        self._indicators = [column.indicator for column in columns]
+        self._places = [
+            sheet.answer_column(_Column(column.index, column.header), number_is_own_form=False)
+            for column in columns
+        ]
+
+    def __call__(self, row: Row, row_number: int) -> list[ExportAnswer]:
+        texts = list(map(self._texts.__getitem__, map(row.__getitem__, self._indices)))
+        answers = zip(self._numbers, self._indicators, texts, repeat(None), repeat(row_number), self._places)
+        return list(compress(map(_new_answer, answers), texts))
+
+
+_new_answer = partial(tuple.__new__, ExportAnswer)
+"""`ExportAnswer._make` without its Python-level length check, for the per-cell loops."""
 
 
 def _track_columns(header: _Header) -> list[_TrackColumns]:
@@ -554,13 +656,14 @@ def _read_identity(
 
 def _parse_long(sheet: _Sheet, header: _Header, header_index: int) -> list[ExportSchool]:
     identity = _identity_columns(sheet, header, header_index + 1)
-    answer_columns = _answer_columns(header, (NUMBER, INDICATOR, ANSWER), POINTS)
+    answer_columns = _answer_columns(sheet, header, (NUMBER, INDICATOR, ANSWER), POINTS)
     if identity is None:
         return []
     schools = _LongSchools(sheet, identity)
+    school_of, read_answer = schools.school_of, _answer_reader(sheet, answer_columns)
     for row_number, row in sheet.data_rows(header_index):
-        school = schools.school_of(row, row_number)
-        answer = _read_answer(sheet, answer_columns, row, row_number)
+        school = school_of(row, row_number)
+        answer = read_answer(row, row_number)
         if school is not None and answer is not None:
             school.answers.append(answer)
     return schools.valid()
@@ -576,10 +679,24 @@ class _LongSchools:
         """None marks an ИНН whose identity was already reported as invalid."""
         self._first_cells: dict[str, tuple[object, ...]] = {}
         self._reported_conflicts: set[tuple[str, int]] = set()
+        self._identity_cells = itemgetter(
+            identity.inn.index, identity.name.index, identity.municipality.index, identity.form_title.index
+        )
+        self._previous: tuple[tuple[object, ...], ExportSchool | None] = ((), None)
+        """The last row's identity cells and school: a school's rows usually come one after another."""
 
     def school_of(self, row: Row, row_number: int) -> ExportSchool | None:
-        key = clean_cell(row[self.identity.inn.index])
         cells = self._identity_cells(row)
+        previous_cells, previous_school = self._previous
+        if cells == previous_cells:
+            # Same cells as the row above: whatever it had to report has been reported.
+            return previous_school
+        school = self._school_of(cells, row, row_number)
+        self._previous = (cells, school)
+        return school
+
+    def _school_of(self, cells: tuple[object, ...], row: Row, row_number: int) -> ExportSchool | None:
+        key = self.sheet.texts[cells[0]]
         if key not in self._by_inn:
             self._first_cells[key] = cells
             self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
@@ -589,13 +706,6 @@ class _LongSchools:
         if school is not None and cells != self._first_cells[key]:
             self._check_same_school(school, row, row_number)
         return school
-
-    def _identity_cells(self, row: Row) -> tuple[object, ...]:
-        return (
-            row[self.identity.name.index],
-            row[self.identity.municipality.index],
-            row[self.identity.form_title.index],
-        )
 
     def valid(self) -> list[ExportSchool]:
         return [school for school in self._by_inn.values() if school is not None]
@@ -620,40 +730,55 @@ class _LongSchools:
             )
 
 
-def _answer_columns(header: _Header, specs: tuple[_ColumnSpec, ...], points: _ColumnSpec) -> _AnswerColumns:
+def _answer_columns(
+    sheet: _Sheet, header: _Header, specs: tuple[_ColumnSpec, ...], points: _ColumnSpec
+) -> _AnswerColumns:
     """The layout's signature guarantees the number, indicator and answer columns."""
     number, indicator, answer = header.columns(specs)
-    return _AnswerColumns(number, indicator, answer, header.find(points))
+    place = sheet.answer_column(answer, number_is_own_form=True)
+    return _AnswerColumns(number, indicator, answer, header.find(points), place)
 
 
-def _read_answer(sheet: _Sheet, columns: _AnswerColumns, row: Row, row_number: int) -> ExportAnswer | None:
-    """A row with neither an answer nor points is a section header or a note, not an answer."""
-    answer = clean_cell(row[columns.answer.index])
-    points_value = row[columns.points.index] if columns.points is not None else ""
-    if not answer and not clean_cell(points_value):
-        return None
-    points = None
-    if columns.points is not None:
-        points = sheet.read_number(points_value, row_number, columns.points.header)
-    return ExportAnswer(
-        number=sheet.read_number(row[columns.number.index], row_number, columns.number.header),
-        indicator=clean_cell(row[columns.indicator.index]),
-        answer=answer,
-        points=points,
-        location=sheet.at(row_number, columns.answer.header),
-    )
+def _answer_reader(sheet: _Sheet, columns: _AnswerColumns) -> Callable[[Row, int], ExportAnswer | None]:
+    """Reads one row's answer; runs for every row of a long export, so it keeps its lookups local
+    and reads a number from the cache, calling `read_number` only for a text not seen before."""
+    texts, numbers, read_number = sheet.texts, sheet.numbers, sheet.read_number
+    number_column, points_column = columns.number, columns.points
+    indicator_index, answer_index, place = columns.indicator.index, columns.answer.index, columns.place
+
+    def read_answer(row: Row, row_number: int) -> ExportAnswer | None:
+        """A row with neither an answer nor points is a section header or a note, not an answer."""
+        answer = texts[row[answer_index]]
+        points_value = row[points_column.index] if points_column is not None else ""
+        if not answer and not texts[points_value]:
+            return None
+        points = None
+        if points_column is not None:
+            points = numbers.get(texts[points_value])
+            if points is None:
+                points = read_number(points_value, row_number, points_column.header)
+        number_value = row[number_column.index]
+        number = numbers.get(texts[number_value])
+        if number is None:
+            number = read_number(number_value, row_number, number_column.header)
+        return _new_answer((number, texts[row[indicator_index]], answer, points, row_number, place))
+
+    return read_answer
 
 
 # --- layout P: one school's protocol per sheet ------------------------------------------------
 
 
 def _parse_protocol(sheet: _Sheet, header: _Header, header_index: int) -> list[ExportSchool]:
-    school = _read_protocol_school(sheet, sheet.rows[:header_index])
-    columns = _answer_columns(header, (PROTOCOL_NUMBER, PROTOCOL_INDICATOR, PROTOCOL_ANSWER), PROTOCOL_POINTS)
+    school = _read_protocol_school(sheet, sheet.rows.head[:header_index])
+    columns = _answer_columns(
+        sheet, header, (PROTOCOL_NUMBER, PROTOCOL_INDICATOR, PROTOCOL_ANSWER), PROTOCOL_POINTS
+    )
+    read_answer = _answer_reader(sheet, columns)
     answers = [
         answer
         for row_number, row in sheet.data_rows(header_index)
-        if (answer := _read_answer(sheet, columns, row, row_number)) is not None
+        if (answer := read_answer(row, row_number)) is not None
     ]
     if school is None:
         return []
@@ -744,7 +869,7 @@ def read_table_rows(name: str, data: bytes, problems: list[Problem]) -> list[tup
         return []
     if extension == "xlsx":
         try:
-            return _read_workbook(data)
+            return [(sheet_name, list(rows)) for sheet_name, rows in _read_workbook(data)]
         except _UnreadableFileError:
             problems.append(Problem(Location(name), BROKEN_TABLE))
             return []

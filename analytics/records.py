@@ -9,24 +9,45 @@ and column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from analytics.errors import Location, Problem
 
 Layout = Literal["wide", "long", "protocol"]
 
 
-@dataclass(frozen=True)
-class ExportAnswer:
-    """One indicator's answer as a school's export gives it."""
+class AnswerColumn(NamedTuple):
+    """The column a run of answers is read from; every answer of that column shares it."""
+
+    file: str
+    sheet: str | None
+    column: str
+    number_is_own_form: bool
+    """False in the wide layout, whose column numbers follow the general form."""
+
+
+class ExportAnswer(NamedTuple):
+    """One indicator's answer as a school's export gives it.
+
+    A national export holds millions of answers, so an answer keeps its row and a shared
+    `AnswerColumn` rather than a `Location` of its own; the location is built when asked for,
+    which in practice is only when a problem is reported.
+    """
 
     number: int | None
     indicator: str
     answer: str
     points: int | None
-    location: Location
-    number_is_own_form: bool = True
-    """False in the wide layout, whose column numbers follow the general form."""
+    row: int
+    column: AnswerColumn
+
+    @property
+    def location(self) -> Location:
+        return Location(self.column.file, self.column.sheet, self.row, self.column.column)
+
+    @property
+    def number_is_own_form(self) -> bool:
+        return self.column.number_is_own_form
 
 
 @dataclass(frozen=True)

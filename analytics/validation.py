@@ -13,7 +13,7 @@ import duckdb
 
 from analytics.errors import Location, Problem
 from analytics.records import ExportSchool, ParsedFile
-from analytics.rubric import TOTAL_SCOPE, level_rank
+from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.text import normalize, strip_critical_suffix
 
 INFER_HINT = (
@@ -91,10 +91,18 @@ class ValidSchool:
     form: str
     source_file: str
     location: Location
-    option_by_number: dict[int, int]
-    points_exported: dict[int, int | None]
+    numbers: list[int]
+    """The indicators answered, in the export's order; `option_ids` and `points_exported` align
+    with it. Parallel lists rather than dicts: a national import holds tens of thousands of
+    schools, and a dict per school costs several times the memory."""
+    option_ids: list[int]
+    points_exported: list[int | None]
     stated: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     """scope ('total' or a track code) → (points, level rank) as the export states them."""
+
+    @property
+    def option_by_number(self) -> dict[int, int]:
+        return dict(zip(self.numbers, self.option_ids, strict=True))
 
 
 @dataclass
@@ -131,23 +139,28 @@ def validate_files(files: list[ParsedFile], index: RubricIndex) -> ValidationRes
     return ValidationResult(list(accepted.values()), problems, duplicates)
 
 
-class _CachedNormalizer:
+class _NormalizedTexts(dict[str, str]):
     """Exports repeat the same few hundred texts thousands of times; normalise each once."""
 
+    def __missing__(self, text: str) -> str:
+        key = self[text] = normalize(text)
+        return key
+
+
+class _NormalizedIndicators(dict[str, str]):
+    """An indicator's text as the rubric keys it: normalised, without the critical marker."""
+
+    def __missing__(self, text: str) -> str:
+        key = self[text] = normalize(strip_critical_suffix(text)[0])
+        return key
+
+
+class _CachedNormalizer:
+    """Both caches, shared by every school of one import."""
+
     def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        key = self._cache.get(text)
-        if key is None:
-            key = self._cache[text] = normalize(text)
-        return key
-
-    def indicator(self, text: str) -> str:
-        key = self._cache.get("\0" + text)
-        if key is None:
-            key = self._cache["\0" + text] = normalize(strip_critical_suffix(text)[0])
-        return key
+        self.texts = _NormalizedTexts()
+        self.indicators = _NormalizedIndicators()
 
 
 def _validate_school(
@@ -157,7 +170,7 @@ def _validate_school(
     normalizer: _CachedNormalizer,
     problems: list[Problem],
 ) -> ValidSchool | None:
-    form = index.form_by_title.get(normalizer(school.form_title))
+    form = index.form_by_title.get(normalizer.texts[school.form_title])
     if form is None:
         known = "; ".join(f"«{t}»" for t in index.form_titles)
         problems.append(
@@ -172,10 +185,11 @@ def _validate_school(
         return None
     count_before = len(problems)
     indicators = index.indicators[form]
+    indicator_keys, answer_keys = normalizer.indicators, normalizer.texts
     option_by_number: dict[int, int] = {}
     points_exported: dict[int, int | None] = {}
     for answer in school.answers:
-        ref = indicators.get(normalizer.indicator(answer.indicator))
+        ref = indicators.get(indicator_keys[answer.indicator])
         if ref is None:
             problems.append(
                 Problem(
@@ -185,7 +199,7 @@ def _validate_school(
                 )
             )
             continue
-        if answer.number_is_own_form and answer.number is not None and answer.number != ref.number:
+        if answer.number is not None and answer.number != ref.number and answer.number_is_own_form:
             problems.append(
                 Problem(
                     answer.location,
@@ -194,7 +208,7 @@ def _validate_school(
                 )
             )
             continue
-        option = ref.options.get(normalizer(answer.answer))
+        option = ref.options.get(answer_keys[answer.answer])
         if option is None:
             problems.append(
                 Problem(
@@ -220,7 +234,7 @@ def _validate_school(
             continue
         option_by_number[ref.number] = option.option_id
         points_exported[ref.number] = answer.points
-    missing = sorted({ref.number for ref in indicators.values()} - option_by_number.keys())
+    missing = _missing_numbers(indicators, option_by_number)
     if missing and len(problems) == count_before:
         problems.append(
             Problem(
@@ -238,19 +252,33 @@ def _validate_school(
         form=form,
         source_file=file_name,
         location=school.location,
-        option_by_number=option_by_number,
-        points_exported=points_exported,
-        stated=_stated_figures(school, index),
+        numbers=list(option_by_number),
+        option_ids=list(option_by_number.values()),
+        points_exported=list(points_exported.values()),
+        stated=_stated_figures(school, index, normalizer.texts),
     )
 
 
-def _stated_figures(school: ExportSchool, index: RubricIndex) -> dict[str, tuple[int | None, int | None]]:
+def _missing_numbers(indicators: dict[str, IndicatorRef], option_by_number: dict[int, int]) -> list[int]:
+    """The form's indicators a school did not answer; answers only come from the form's indicators."""
+    if len(option_by_number) == len(indicators):
+        return []
+    return sorted({ref.number for ref in indicators.values()} - option_by_number.keys())
+
+
+_RANK_BY_LEVEL = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+def _stated_figures(
+    school: ExportSchool, index: RubricIndex, keys: _NormalizedTexts
+) -> dict[str, tuple[int | None, int | None]]:
+    """The portal's figures by scope; `keys` gives the same text as `normalize`, from a cache."""
     stated: dict[str, tuple[int | None, int | None]] = {}
     if school.stated_total is not None or school.stated_level is not None:
-        rank = level_rank(school.stated_level) if school.stated_level else None
+        rank = _RANK_BY_LEVEL.get(keys[school.stated_level]) if school.stated_level else None
         stated[TOTAL_SCOPE] = (school.stated_total, rank)
     for name, track in school.stated_tracks.items():
-        code = index.track_code_by_name.get(normalize(name))
+        code = index.track_code_by_name.get(keys[name])
         if code is not None and (track.points is not None or track.level is not None):
-            stated[code] = (track.points, level_rank(track.level) if track.level else None)
+            stated[code] = (track.points, _RANK_BY_LEVEL.get(keys[track.level]) if track.level else None)
     return stated

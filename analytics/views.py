@@ -4,8 +4,9 @@ Pages only read widgets, call these and draw, so everything a page shows can be 
 Streamlit. The functions take the store and plain values (a round, a municipality, a school
 type) and return DataFrames or frozen dataclasses; none of them writes.
 
-The school-type filter is applied here, after the engine's queries, by joining each school's
-type from the `schools` view: a school's type is a property of the school, not of a round.
+A school's type is a property of the school, not of a round: the `schools` view carries it
+(analytics/schema/0003_shared_views.sql). The queries written for the pages filter by it; the
+engine's scores, which know no type, are joined to it here.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def municipalities(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def school_types(con: duckdb.DuckDBPyConnection, inn: str | None = None) -> pd.DataFrame:
-    """inn → school_type (коррекционная, городская, сельская or «не указан») of every school, or of one."""
-    return con.execute(query("school_types"), {"inn": inn}).df()
+def school_types(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """inn → school_type (коррекционная, городская, сельская or «не указан») of every school."""
+    return con.execute(query("school_types"), {"school_type": None}).df()
 
 
 def round_provenance(con: duckdb.DuckDBPyConnection, rnd: Round) -> RoundProvenance:
@@ -117,13 +118,7 @@ def scores_long(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """The engine's school × scope scores with each school's type, filtered by type when asked."""
-    return _with_school_type(con, school_scores_long(con, rnd, municipality), school_type)
-
-
-def _with_school_type(
-    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, school_type: str | None
-) -> pd.DataFrame:
-    typed = frame.merge(school_types(con), on="inn", how="left")
+    typed = school_scores_long(con, rnd, municipality).merge(school_types(con), on="inn", how="left")
     if school_type:
         typed = typed[typed["school_type"] == school_type]
     return typed.reset_index(drop=True)
@@ -555,10 +550,10 @@ def round_schools(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """The schools of a round to pick from: inn, name, municipality, level, sorted by name."""
-    schools = con.execute(
-        query("round_schools"), {"round_id": rnd.round_id, "municipality": municipality}
+    return con.execute(
+        query("round_schools"),
+        {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type},
     ).df()
-    return _with_school_type(con, schools, school_type)[["inn", "name", "municipality", "level"]]
 
 
 @dataclass(frozen=True)
@@ -580,22 +575,7 @@ class SchoolProfile:
 def school_profile(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> SchoolProfile | None:
     """The school's total and level in the round; None when it did not pass the round."""
     row = con.execute(query("school_total"), {"round_id": rnd.round_id, "inn": inn}).fetchone()
-    if row is None:
-        return None
-    school_type = school_types(con, inn)["school_type"].iloc[0]
-    inn, name, municipality, form, points, points_max, level, level_by_points, count_failed_critical = row
-    return SchoolProfile(
-        inn,
-        name,
-        municipality,
-        form,
-        school_type,
-        points,
-        points_max,
-        level,
-        level_by_points,
-        count_failed_critical,
-    )
+    return None if row is None else SchoolProfile(*row)
 
 
 def school_thresholds(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataFrame:
@@ -670,22 +650,16 @@ def schools_with_deficit(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """The schools that lost points on one indicator: who to invite to the same seminar."""
-    deficits = con.execute(
+    return con.execute(
         query("indicator_deficits"),
-        {"round_id": rnd.round_id, "form": form, "number": number, "municipality": municipality},
+        {
+            "round_id": rnd.round_id,
+            "form": form,
+            "number": number,
+            "municipality": municipality,
+            "school_type": school_type,
+        },
     ).df()
-    return _with_school_type(con, deficits, school_type)[
-        [
-            "inn",
-            "name",
-            "municipality",
-            "school_type",
-            "answer_current",
-            "points_current",
-            "points_max",
-            "is_failed_critical",
-        ]
-    ]
 
 
 @dataclass(frozen=True)

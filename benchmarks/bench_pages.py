@@ -3,8 +3,9 @@
 Run by hand from the project root on a store built beforehand (the demo, or the national-scale
 store of the benchmarks): `.venv/bin/python -m benchmarks.bench_pages PATH [--runs 20]`. For the
 latest round it takes the municipality with most schools, the first school of the support list
-and the most frequent deficit, times every call `--runs` times and prints p50/p95 per call and
-per page (the sum of its calls, i.e. a first visit before Streamlit's cache holds anything).
+and the most frequent deficit («Динамика» compares the round before it with it, and is left out
+of a store with one round), times every call `--runs` times and prints p50/p95 per call and per
+page (the sum of its calls, i.e. a first visit before Streamlit's cache holds anything).
 Prints a table; asserts nothing.
 """
 
@@ -19,11 +20,13 @@ from pathlib import Path
 import duckdb
 
 from analytics import views
+from analytics.credibility import count_flags_by_municipality, count_flags_by_rule, flag_schools
 from analytics.deficits import plan_next_levels, school_deficits
 from analytics.documents import below_basic_inns
+from analytics.dynamics import compare_rounds
 from analytics.fidelity import school_fidelity
 from analytics.mentors import suggest_mentors
-from analytics.rounds import Round, list_rounds
+from analytics.rounds import Round, list_rounds, previous_round
 from analytics.store_info import list_imports
 
 Call = tuple[str, Callable[[], object]]
@@ -44,6 +47,12 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
     municipality = counts.sort_values("count_schools", ascending=False)["municipality"].iloc[0]
     inn = views.support_list(con, rnd)["inn"].iloc[0]
     top = views.deficit_frequency_for(con, rnd).iloc[0]
+    flags = flag_schools(con, rnd)
+    before = previous_round(con, rnd)
+    dynamics = [
+        ("previous_round", lambda: previous_round(con, rnd)),
+        ("compare_rounds", lambda: compare_rounds(con, before, rnd)),
+    ]
     return {
         "region": [
             ("region_overview", lambda: views.region_overview(con, rnd)),
@@ -74,6 +83,12 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
             ),
             ("round_schools", lambda: views.round_schools(con, rnd)),
             ("below_basic_inns", lambda: below_basic_inns(con, rnd)),
+        ],
+        **({"dynamics": dynamics} if before is not None else {}),
+        "credibility": [
+            ("flag_schools", lambda: flag_schools(con, rnd)),
+            ("count_flags_by_rule", lambda: count_flags_by_rule(flags)),
+            ("count_flags_by_municipality", lambda: count_flags_by_municipality(flags)),
         ],
         "upload": [
             ("list_imports", lambda: list_imports(con)),

@@ -117,7 +117,7 @@ def _route_through_app() -> None:
         st.stop()
 
 
-def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
+def _sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
     """Round, municipality and school type from the sidebar, kept in the session and the URL."""
     _route_through_app()
     rounds = {r.name: r for r in reversed(list_rounds(con))}
@@ -189,7 +189,7 @@ def _sync_query_param(param: str, value: str | None) -> None:
         st.query_params[param] = value
 
 
-def page_header(con: duckdb.DuckDBPyConnection, filters: Filters, title: str) -> None:
+def _page_header(con: duckdb.DuckDBPyConnection, filters: Filters, title: str) -> None:
     """The page title and what the figures are: round, methodology, when imported."""
     st.title(title)
     if filters.round is None:
@@ -207,7 +207,21 @@ def show_empty_state(message: str = NO_DATA_MESSAGE, *, upload_link: bool = True
     st.stop()
 
 
-def require_round(filters: Filters) -> Round:
+def start_page(
+    title: str, *, needs_round: bool = True
+) -> tuple[duckdb.DuckDBPyConnection, Filters, Round | None]:
+    """Every page's opening: the store, the sidebar filters and the title with what the figures are.
+
+    With `needs_round` (every page but «Загрузка») a store without rounds shows the empty state
+    and stops the page, so the round returned is never None.
+    """
+    con = get_connection()
+    filters = _sidebar_filters(con)
+    _page_header(con, filters, title)
+    return con, filters, _require_round(filters) if needs_round else filters.round
+
+
+def _require_round(filters: Filters) -> Round:
     """The filtered round, or the empty state when the store has no rounds yet."""
     if filters.round is None:
         show_empty_state()

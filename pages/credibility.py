@@ -8,12 +8,9 @@ from analytics.credibility import (
     count_flags_by_rule,
     flag_schools,
 )
-from pages._shared import cached, get_connection, page_header, require_round, school_url, sidebar_filters
+from pages._shared import cached, school_url, start_page
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Достоверность")
-rnd = require_round(filters)
+con, filters, rnd = start_page("Достоверность")
 
 flags = cached(flag_schools, rnd, filters.municipality, school_type=filters.school_type)
 st.caption(

@@ -6,21 +6,9 @@ import streamlit as st
 from analytics import views
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
-from pages._shared import (
-    bulk_checklists,
-    cached,
-    get_connection,
-    page_header,
-    require_round,
-    require_schools,
-    school_url,
-    sidebar_filters,
-)
+from pages._shared import bulk_checklists, cached, require_schools, school_url, start_page
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Дефициты")
-rnd = require_round(filters)
+con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
 
 frequency = cached(views.deficit_frequency_for, *where)

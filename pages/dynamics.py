@@ -7,22 +7,9 @@ from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares
 from analytics.errors import SamodiagError
 from analytics.rounds import list_rounds, previous_round
 from analytics.rubric import LEVELS
-from pages._shared import (
-    LEVEL_COLORS,
-    cached,
-    get_connection,
-    level_cell_style,
-    page_header,
-    require_round,
-    require_schools,
-    school_url,
-    sidebar_filters,
-)
+from pages._shared import LEVEL_COLORS, cached, level_cell_style, require_schools, school_url, start_page
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Динамика")
-selected = require_round(filters)
+con, filters, selected = start_page("Динамика")
 
 rounds = {r.name: r for r in reversed(list_rounds(con))}
 if len(rounds) < 2:

@@ -13,19 +13,13 @@ from pages._shared import (
     bulk_checklists,
     cached,
     download_document,
-    get_connection,
     level_cell_style,
-    page_header,
-    require_round,
     require_schools,
     school_url,
-    sidebar_filters,
+    start_page,
 )
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Муниципалитет")
-rnd = require_round(filters)
+con, filters, rnd = start_page("Муниципалитет")
 
 if filters.municipality is None:
     st.info("Выберите муниципалитет — в боковой панели слева или в списке ниже")

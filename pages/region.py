@@ -9,19 +9,13 @@ from analytics.rubric import LEVELS, TOTAL_SCOPE
 from pages._shared import (
     cached,
     download_document,
-    get_connection,
-    page_header,
-    require_round,
     require_schools,
     school_url,
-    sidebar_filters,
     stacked_level_bars,
+    start_page,
 )
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Обзор региона")
-rnd = require_round(filters)
+con, filters, rnd = start_page("Обзор региона")
 where = (rnd, filters.municipality, filters.school_type)
 
 overview = cached(views.region_overview, *where)

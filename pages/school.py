@@ -16,21 +16,15 @@ from pages._shared import (
     LEVEL_PATTERNS,
     cached,
     download_document,
-    get_connection,
     level_cell_style,
-    page_header,
-    require_round,
     require_schools,
     school_url,
     show_empty_state,
-    sidebar_filters,
+    start_page,
     url_select,
 )
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Школа")
-rnd = require_round(filters)
+con, filters, rnd = start_page("Школа")
 
 schools = cached(views.round_schools, rnd, filters.municipality, filters.school_type)
 every_school = cached(views.round_schools, rnd)
@@ -280,25 +274,18 @@ else:
 
 st.subheader("Документы")
 base_name = safe_file_name(f"{profile.inn} {profile.name} — {rnd.name}")
-xlsx_column, docx_column, agenda_column = st.columns(3)
-with xlsx_column:
-    download_document(
-        "Чек-лист дефицитов (xlsx)",
-        lambda cursor: checklist_xlsx(cursor, rnd, inn),
-        f"{base_name} — чек-лист.xlsx",
-        key="school_checklist_xlsx",
-    )
-with docx_column:
-    download_document(
-        "Чек-лист дефицитов (docx)",
-        lambda cursor: checklist_docx(cursor, rnd, inn),
-        f"{base_name} — чек-лист.docx",
-        key="school_checklist_docx",
-    )
-with agenda_column:
-    download_document(
+documents = (
+    ("Чек-лист дефицитов (xlsx)", checklist_xlsx, "чек-лист.xlsx", "school_checklist_xlsx"),
+    ("Чек-лист дефицитов (docx)", checklist_docx, "чек-лист.docx", "school_checklist_docx"),
+    (
         "Повестка собеседования (docx)",
-        lambda cursor: interview_agenda_docx(cursor, rnd, inn),
-        f"{base_name} — повестка собеседования.docx",
-        key="school_agenda_docx",
-    )
+        interview_agenda_docx,
+        "повестка собеседования.docx",
+        "school_agenda_docx",
+    ),
+)
+for column, (label, make, file_suffix, key) in zip(st.columns(len(documents)), documents, strict=True):
+    with column:
+        download_document(
+            label, lambda cursor, make=make: make(cursor, rnd, inn), f"{base_name} — {file_suffix}", key=key
+        )

@@ -8,7 +8,7 @@ from analytics.loading import Upload, commit_import, plan_import, withdraw_impor
 from analytics.roster import import_roster
 from analytics.rounds import list_rounds
 from analytics.store_info import list_imports
-from pages._shared import get_connection, page_header, select_round_next_run, sidebar_filters, write_store
+from pages._shared import select_round_next_run, start_page, write_store
 
 DONE_KEY = "upload_done"
 
@@ -19,9 +19,7 @@ def report_done(message: str) -> None:
     st.rerun()
 
 
-con = get_connection()
-filters = sidebar_filters(con)
-page_header(con, filters, "Загрузка")
+con, _, _ = start_page("Загрузка", needs_round=False)
 if done := st.session_state.pop(DONE_KEY, None):
     st.success(done)
 

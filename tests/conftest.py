@@ -1,29 +1,28 @@
-"""Fixtures: a fresh store per test and real export files written into tmp_path."""
+"""Fixtures: a fresh store per test, real export files written into tmp_path, and the app run
+through Streamlit's AppTest."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from analytics.db import open_store
+from analytics.demo import LONG_COLUMNS
 from analytics.rubric import Rubric, load_rubric
 
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest  # noqa: TID251 -- drives the pages through streamlit.testing
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
-LONG_HEADER = [
-    "ИНН",
-    "Наименование ОО",
-    "Муниципальное образование",
-    "Тип самодиагностики",
-    "Номер показателя",
-    "Показатель",
-    "Ответ",
-    "Баллы",
-]
+APP = Path(__file__).resolve().parents[1] / "app.py"
+LONG_HEADER = list(LONG_COLUMNS)
+"""The header of a layout-L export (the demo writes the same one)."""
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +35,37 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = open_store(tmp_path / "test.duckdb")
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """open_app(db, page, **query) → the app run on `db`, switched to pages/<page>.py.
+
+    The app opens its one cached connection from SAMODIAG_DB, so each test points the variable at
+    its store and clears Streamlit's caches around the test.
+    """
+    import streamlit as st  # noqa: TID251 -- Streamlit is loaded only by the tests that run the app
+    from streamlit.testing.v1 import AppTest  # noqa: TID251 -- the same
+
+    def run(db: Path, page: str = "region", **query: str) -> AppTest:
+        monkeypatch.setenv("SAMODIAG_DB", str(db))
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.query_params.update(query)
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield run
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The page's metrics: label → value."""
+    return {m.label: m.value for m in at.metric}
 
 
 @dataclass

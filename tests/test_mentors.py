@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics.loading import Upload, import_uploads
-from analytics.mentors import MENTOR_COLUMNS, internship_sites, suggest_mentors
+from analytics.mentors import MENTOR_COLUMNS, internship_sites, suggest_mentors, suggest_mentors_bulk
 from analytics.roster import TITLES, import_roster
 from analytics.rounds import get_round
 from tests.conftest import SchoolSpec, write_long_csv
@@ -144,6 +145,32 @@ class TestNoMentorsNeeded:
     def test_unknown_school_gets_an_empty_frame(self, con, autumn):
         """An ИНН not in the round has nothing to suggest."""
         assert suggest_mentors(con, autumn, "0000000000").empty
+
+
+class TestMentorsInBulk:
+    @pytest.mark.parametrize("limit", [1, 3, 10])
+    def test_bulk_agrees_with_one_school_at_a_time(self, con, autumn, limit):
+        """One query for several schools gives each school the rows of its own call, in the order asked."""
+        inns = [HEALTH_CAPPED, ORDINARY, "0000000000", MENTEE]
+        bulk = suggest_mentors_bulk(con, autumn, inns, limit_per_track=limit)
+        one_by_one = pd.concat(
+            [suggest_mentors(con, autumn, inn, limit).assign(inn=inn) for inn in inns], ignore_index=True
+        )
+        assert list(bulk.columns) == ["inn", *MENTOR_COLUMNS]
+        assert bulk.values.tolist() == one_by_one[["inn", *MENTOR_COLUMNS]].values.tolist()
+        assert bulk["inn"].drop_duplicates().tolist() == [HEALTH_CAPPED, MENTEE]
+
+    def test_limit_applies_to_each_school_and_track(self, con, autumn):
+        """Two schools below basic in «Здоровье» each get their own two health mentors."""
+        bulk = suggest_mentors_bulk(con, autumn, [MENTEE, HEALTH_CAPPED], limit_per_track=2)
+        health = bulk[bulk["track_code"] == "health"]
+        assert health.groupby("inn").size().to_dict() == {MENTEE: 2, HEALTH_CAPPED: 2}
+
+    def test_no_schools_give_an_empty_frame_with_the_columns(self, con, autumn):
+        """An empty list of schools asks nothing and gets the columns back."""
+        bulk = suggest_mentors_bulk(con, autumn, [])
+        assert bulk.empty
+        assert list(bulk.columns) == ["inn", *MENTOR_COLUMNS]
 
 
 class TestInternshipSites:

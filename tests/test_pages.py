@@ -7,21 +7,18 @@ its store and clears Streamlit's caches first; then it asserts what a user reads
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import open_store
 from analytics.deficits import school_deficits
 from analytics.loading import Upload, import_uploads
 from analytics.rounds import get_round
+from tests.conftest import EXAMPLES, metrics
 
 PROJECT = Path(__file__).resolve().parents[1]
-EXAMPLES = PROJECT.parent / "shared" / "domain" / "examples"
-APP = PROJECT / "app.py"
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
@@ -50,30 +47,6 @@ def build_store(path: Path, *, rounds: tuple[str, ...] = (AUTUMN, SPRING)) -> Pa
 def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both example rounds; shared by the tests that only read."""
     return build_store(tmp_path_factory.mktemp("pages") / "examples.duckdb")
-
-
-@pytest.fixture
-def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
-    """open_app(db, page, **query) → the app run on `db`, switched to pages/<page>.py."""
-
-    def run(db: Path, page: str = "region", **query: str) -> AppTest:
-        monkeypatch.setenv("SAMODIAG_DB", str(db))
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.query_params.update(query)
-        at.run()
-        at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield run
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def texts(at: AppTest) -> str:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st  # noqa: TID251 -- drives the pages through streamlit.testing
-from streamlit.testing.v1 import AppTest  # noqa: TID251 -- the same
+from streamlit.testing.v1 import AppTest  # noqa: TID251 -- drives the pages through streamlit.testing
 
 from analytics.db import open_store
 from analytics.dynamics import TOO_FEW
 from analytics.rubric import LEVELS
 from tests import test_credibility, test_dynamics
+from tests.conftest import metrics
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 SPRING, AUTUMN = test_dynamics.SPRING, test_dynamics.AUTUMN
 LUGA = test_dynamics.LUGA
 
@@ -35,30 +33,6 @@ def credibility_db(tmp_path_factory, rubric) -> Path:
     path = tmp_path_factory.mktemp("pages_credibility") / "store.duckdb"
     test_credibility.build_store(path, rubric)
     return path
-
-
-@pytest.fixture
-def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
-    """open_app(db, page, **query) → the app run on `db`, switched to pages/<page>.py."""
-
-    def run(db: Path, page: str, **query: str) -> AppTest:
-        monkeypatch.setenv("SAMODIAG_DB", str(db))
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.query_params.update(query)
-        at.run()
-        at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield run
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def tables_with(at: AppTest, column: str) -> list:

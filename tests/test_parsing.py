@@ -12,6 +12,7 @@ import pytest
 from analytics.errors import Location
 from analytics.parsing import parse_export
 from analytics.records import ParsedFile, StatedTrack
+from tests.conftest import LONG_HEADER
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
 WIDE_EXAMPLE = "region_wide_autumn_2025.xlsx"
@@ -43,16 +44,6 @@ WIDE_HEADER = [
     "Уровень",
     "Знание: баллы",
     "Знание: уровень",
-]
-LONG_HEADER = [
-    "ИНН",
-    "Наименование ОО",
-    "Муниципальное образование",
-    "Тип самодиагностики",
-    "Номер показателя",
-    "Показатель",
-    "Ответ",
-    "Баллы",
 ]
 PROTOCOL_HEADER = ["№", "Показатель оценивания", "Значение показания", "Балльная оценка"]
 

@@ -16,7 +16,7 @@ from analytics.deficits import deficit_frequency
 from analytics.documents.change import RoundChange, round_change
 from analytics.documents.school_results import TrackInfo, track_infos
 from analytics.levels import school_scores_long
-from analytics.mentors import internship_sites, suggest_mentors
+from analytics.mentors import internship_sites, suggest_mentors_bulk
 from analytics.rounds import Round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query
@@ -157,12 +157,6 @@ def _below_basic(
 
 def _mentors(con: duckdb.DuckDBPyConnection, rnd: Round, below: pd.DataFrame) -> pd.DataFrame:
     """The best mentor per failing track for every below-basic school."""
-    frames = []
-    for school in below.itertuples():
-        found = suggest_mentors(con, rnd, school.inn, limit_per_track=1)
-        if not found.empty:
-            frames.append(found.assign(inn=school.inn, name=school.name, municipality=school.municipality))
+    found = suggest_mentors_bulk(con, rnd, below["inn"].tolist(), limit_per_track=1)
     columns = ["inn", "name", "municipality", "track_name", "mentor_name", "mentor_municipality", "reason"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    return found.merge(below[["inn", "name", "municipality"]], on="inn")[columns]

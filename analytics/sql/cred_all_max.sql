@@ -10,19 +10,27 @@ full_marks as (
     where round_id = $round_id and scope = 'total' and points = points_max
 ),
 
+answer_counts as (
+    select
+        a.inn,
+        count(*) as count_answers,
+    from current_answers as a
+    semi join full_marks as f on f.inn = a.inn
+    where a.round_id = $round_id
+    group by a.inn
+),
+
 final as (
     select
         f.inn,
         sc.name,
         sc.municipality,
         f.points,
-        count(a.number) as count_answers,
+        n.count_answers,
     from full_marks as f
-    join current_schools as c on c.round_id = $round_id and c.inn = f.inn
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
+    join answer_counts as n on n.inn = f.inn
     join schools as sc on sc.inn = f.inn
     where $municipality is null or sc.municipality = $municipality
-    group by all
 )
 
 select * from final

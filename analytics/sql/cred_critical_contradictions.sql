@@ -13,21 +13,18 @@ candidate_tracks as (
 
 track_answers as (
     select
-        c.inn,
-        i.version,
-        i.track_code,
-        i.number,
-        i.indicator,
-        i.is_critical,
-        o.answer,
-        o.points,
-        i.points_max,
-    from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
-    join answer_options as o on o.option_id = a.option_id
-    join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number
-    semi join candidate_tracks as t on t.inn = c.inn and t.track_code = i.track_code
-    where c.round_id = $round_id
+        a.inn,
+        a.version,
+        a.track_code,
+        a.number,
+        a.indicator,
+        a.answer,
+        a.points,
+        a.points_max,
+        a.is_failed_critical,
+    from current_answers as a
+    semi join candidate_tracks as t on t.inn = a.inn and t.track_code = a.track_code
+    where a.round_id = $round_id
 ),
 
 contradictory_tracks as (
@@ -52,7 +49,7 @@ final as (
         a.answer,
     from contradictory_tracks as s
     join track_answers as a
-        on a.inn = s.inn and a.track_code = s.track_code and a.is_critical and a.points = 0
+        on a.inn = s.inn and a.track_code = s.track_code and a.is_failed_critical
     join tracks as t on t.version = a.version and t.track_code = a.track_code
     join schools as sc on sc.inn = s.inn
     where $municipality is null or sc.municipality = $municipality

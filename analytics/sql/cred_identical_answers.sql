@@ -33,13 +33,12 @@ candidates as (
 
 answer_sets as (
     select
-        c.inn,
+        a.inn,
         list(a.option_id order by a.number) as option_ids,
-    from current_schools as c
-    semi join candidates as k on k.inn = c.inn
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
-    where c.round_id = $round_id
-    group by c.inn
+    from current_answers as a
+    semi join candidates as k on k.inn = a.inn
+    where a.round_id = $round_id
+    group by a.inn
 ),
 
 copies as (

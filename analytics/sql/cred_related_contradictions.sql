@@ -19,19 +19,16 @@ related_numbers as (
 
 round_answers as (
     select
-        c.inn,
-        o.form,
-        o.number,
-        i.indicator,
-        o.answer,
-        o.points,
-        i.points_max,
-    from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
-    join answer_options as o on o.option_id = a.option_id
-    join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number
-    semi join related_numbers as n on n.form = o.form and n.number = o.number
-    where c.round_id = $round_id
+        a.inn,
+        a.form,
+        a.number,
+        a.indicator,
+        a.answer,
+        a.points,
+        a.points_max,
+    from current_answers as a
+    semi join related_numbers as n on n.form = a.form and n.number = a.number
+    where a.round_id = $round_id
 ),
 
 contradictions as (

@@ -1,30 +1,21 @@
 -- Critical indicators answered with 0 points in a round: what caps a school at «ниже базового».
 with
 
-current_answers as (
+failed_answers as (
     select
-        c.inn,
-        a.option_id,
-    from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
-    join schools as sc on sc.inn = c.inn
-    where
-        c.round_id = $round_id
-        and ($municipality is null or sc.municipality = $municipality)
+        inn,
+        track_code,
+        number,
+        indicator,
+    from current_answers
+    where round_id = $round_id and is_failed_critical
 ),
 
 final as (
-    select
-        a.inn,
-        i.track_code,
-        i.number,
-        i.indicator,
-    from current_answers as a
-    join answer_options as o on o.option_id = a.option_id
-    join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number
-    where
-        i.is_critical
-        and o.points = 0
+    select f.*
+    from failed_answers as f
+    join schools as sc on sc.inn = f.inn
+    where $municipality is null or sc.municipality = $municipality
 )
 
 select * from final

@@ -1,34 +1,37 @@
--- The schools of a round that lost points on one indicator of one form.
+-- The schools of a round that lost points on one indicator of one form, of one municipality and
+-- school type or all.
 with
 
-current_answers as (
+deficit_answers as (
     select
-        c.inn,
-        a.option_id,
-    from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
+        inn,
+        answer as answer_current,
+        points as points_current,
+        points_max,
+        is_failed_critical,
+    from current_answers
     where
-        c.round_id = $round_id
-        and a.number = $number
+        round_id = $round_id
+        and form = $form
+        and number = $number
+        and points < points_max
 ),
 
 final as (
     select
-        a.inn,
+        d.inn,
         sc.name,
         sc.municipality,
-        o.answer as answer_current,
-        o.points as points_current,
-        i.points_max,
-        i.is_critical and o.points = 0 as is_failed_critical,
-    from current_answers as a
-    join answer_options as o on o.option_id = a.option_id
-    join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number
-    join schools as sc on sc.inn = a.inn
+        sc.school_type,
+        d.answer_current,
+        d.points_current,
+        d.points_max,
+        d.is_failed_critical,
+    from deficit_answers as d
+    join schools as sc on sc.inn = d.inn
     where
-        o.form = $form
-        and o.points < i.points_max
-        and ($municipality is null or sc.municipality = $municipality)
+        ($municipality is null or sc.municipality = $municipality)
+        and ($school_type is null or sc.school_type = $school_type)
 )
 
 select * from final

@@ -12,11 +12,7 @@ final as (
         inn,
         name,
         municipality,
-        case
-            when is_correctional then 'коррекционная'
-            when locality in ('городская', 'сельская') then locality
-            else 'не указан'
-        end as school_type,
+        school_type_of(is_correctional, locality) as school_type,
     from roster_rows
 )
 

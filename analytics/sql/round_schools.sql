@@ -1,4 +1,4 @@
--- The schools of a round with their overall level, for pickers and participation.
+-- The schools of a round with their overall level, of one municipality and school type or all.
 with
 
 totals as (
@@ -18,7 +18,9 @@ final as (
     from totals as t
     join schools as sc on sc.inn = t.inn
     join levels as l on l.level_rank = t.level_rank
-    where $municipality is null or sc.municipality = $municipality
+    where
+        ($municipality is null or sc.municipality = $municipality)
+        and ($school_type is null or sc.school_type = $school_type)
 )
 
 select * from final

@@ -16,6 +16,7 @@ final as (
         sc.name,
         sc.municipality,
         c.form,
+        sc.school_type,
         t.points,
         t.points_max,
         l.level,

@@ -1,21 +1,12 @@
--- The type the school filter uses: коррекционная, городская, сельская, or «не указан».
+-- Each school's type as the school filter offers it, of every school or of the schools of one type.
 with
-
-known_schools as (
-    select *
-    from schools
-    where $inn is null or inn = $inn
-),
 
 final as (
     select
         inn,
-        case
-            when is_correctional then 'коррекционная'
-            when locality in ('городская', 'сельская') then locality
-            else 'не указан'
-        end as school_type,
-    from known_schools
+        school_type,
+    from schools
+    where $school_type is null or school_type = $school_type
 )
 
 select * from final
