@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import resource
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from analytics.views import round_schools
 from benchmarks.bench_pages import frame_calls, page_calls
 
 EVERY_PAGE = "every page"
+STDOUT = 1
 MUNICIPALITY = "Муниципальное образование"
 LONG_CSV = {"sep": ";", "encoding": "cp1251"}
 WIDE_HEADER_ROW = 3
@@ -53,9 +56,23 @@ class Outcome:
 
 
 def run_step(step: BareParse | PandasWay | Import | Rescore | PageCalls | Checklists) -> Outcome:
-    """Executed in the child process."""
-    runs = step.run()
+    """Executed in the child process, whose output is silenced: DuckDB draws a progress bar on
+    standard output during long queries, and the table is printed there."""
+    with _stdout_silenced():
+        runs = step.run()
     return Outcome(runs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    saved = os.dup(STDOUT)
+    with Path(os.devnull).open("w") as devnull:
+        os.dup2(devnull.fileno(), STDOUT)
+    try:
+        yield
+    finally:
+        os.dup2(saved, STDOUT)
+        os.close(saved)
 
 
 def timed(action: Callable[[], object]) -> Run:
