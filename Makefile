@@ -27,6 +27,8 @@ demo: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
 
-# Debian's Chromium for the browser test; a test tool's own browser download fails offline.
+# Debian's Chromium for the browser test (a test tool's own browser download fails offline) and
+# LibreOffice for the tests that open generated documents without repair.
 browser:
-	@test -x $(CHROMIUM) || (apt-get update -q && apt-get install -y -q chromium)
+	@test -x $(CHROMIUM) && command -v soffice >/dev/null || (apt-get update -q && \
+		apt-get install -y -q chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils)
