@@ -1,8 +1,9 @@
 """Credibility: answers a regional operator should check before trusting a school's level.
 
-Each rule is one query over the whole round, run in DuckDB so that 40,000 schools take seconds,
-and each flag carries a plain Russian reason and the evidence with the figures, so the operator
-can judge it without opening the export. A flag is a question to put to the school, not a verdict.
+All six rules run as one query over the whole round (analytics/sql/cred_flags.sql), so that a
+national round of 40,000 schools takes a fraction of a second, and each flag carries a plain
+Russian reason and the evidence with the figures, so the operator can judge it without opening the
+export. A flag is a question to put to the school, not a verdict.
 
 Honest answering rarely trips a rule: each needs a logical contradiction between answers (related
 indicators, a full track beside a failed critical indicator) or a pattern that real schools seldom
@@ -13,6 +14,9 @@ total far outside similar schools).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -54,9 +58,7 @@ REASON_CRITICAL = (
     "Все остальные показатели направления — на максимуме, а критический показатель этого "
     "направления не выполнен: ответы противоречат друг другу"
 )
-REASON_ALL_MAX = (
-    "Все ответы — на максимальном уровне: так бывает редко, проверьте подтверждающие документы"
-)
+REASON_ALL_MAX = "Все ответы — на максимальном уровне: так бывает редко, проверьте подтверждающие документы"
 REASON_IDENTICAL = (
     "Ответы на все показатели совпадают с ответами другой школы: возможно, анкету заполнили по образцу"
 )
@@ -82,24 +84,40 @@ def flag_schools(
     Similar schools and copies are looked for region-wide; the municipality and the school type
     only choose whose flags are listed.
     """
-    rules: tuple[Callable[[duckdb.DuckDBPyConnection, Round, str | None], pd.DataFrame], ...] = (
-        _related_contradictions,
-        _critical_contradictions,
-        _all_max,
-        _identical_answers,
-        _level_jumps,
-        _total_outliers,
+    pairs = _related_pairs(rnd.methodology)
+    result = con.execute(
+        query("cred_flags"),
+        {
+            "round_id": rnd.round_id,
+            "municipality": municipality,
+            "school_type": school_type,
+            "pair_ids": list(range(len(pairs))),
+            "pair_forms": [pair.form for pair in pairs],
+            "pair_numbers_best": [pair.if_best for pair in pairs],
+            "pair_numbers_zero": [pair.then_not_zero for pair in pairs],
+            "min_levels": JUMP_LEVELS,
+            "band_starts": [start for start, _ in SIZE_BANDS],
+            "min_group": OUTLIER_MIN_GROUP,
+            "z_threshold": OUTLIER_Z,
+        },
     )
-    frames = [frame for frame in (rule(con, rnd, municipality) for rule in rules) if not frame.empty]
-    if not frames:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    flags = pd.concat(frames, ignore_index=True)
-    if school_type:
-        of_type = _run(con, "school_types", {"school_type": school_type})
-        flags = flags[flags["inn"].isin(of_type["inn"])]
-    flags["rule_order"] = flags["rule"].map({code: k for k, code in enumerate(RULE_TITLES)})
-    flags = flags.sort_values(["municipality", "name", "inn", "rule_order"], ignore_index=True)
-    return flags[FLAG_COLUMNS]
+    names = [column[0] for column in result.description]
+    found = sorted(
+        (dict(zip(names, values, strict=True)) for values in result.fetchall()), key=_listing_order
+    )
+    context = _Context(rnd, [pair.explanation for pair in pairs])
+    texts = [_DESCRIBERS[row["rule"]](row, context) for row in found]
+    return pd.DataFrame(
+        {
+            "inn": [row["inn"] for row in found],
+            "name": [row["name"] for row in found],
+            "municipality": [row["municipality"] for row in found],
+            "rule": [row["rule"] for row in found],
+            "reason": [reason for reason, _ in texts],
+            "evidence": [evidence for _, evidence in texts],
+        },
+        columns=FLAG_COLUMNS,
+    )
 
 
 def count_flags_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
@@ -116,9 +134,7 @@ def count_flags_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
 
 def count_flags_by_municipality(flags: pd.DataFrame) -> pd.DataFrame:
     """Per municipality with flags: schools flagged and flags raised, most flagged first."""
-    counts = flags.groupby("municipality").agg(
-        count_schools=("inn", "nunique"), count_flags=("rule", "size")
-    )
+    counts = flags.groupby("municipality").agg(count_schools=("inn", "nunique"), count_flags=("rule", "size"))
     return counts.reset_index().sort_values(
         ["count_schools", "municipality"], ascending=[False, True], ignore_index=True
     )
@@ -138,138 +154,121 @@ def related_indicator_pairs(version: str) -> pd.DataFrame:
     return pairs[columns].astype({"if_best": int, "then_not_zero": int}).reset_index(drop=True)
 
 
-# --- the rules ---------------------------------------------------------------------------------
+class _Pair(NamedTuple):
+    form: str
+    if_best: int
+    then_not_zero: int
+    explanation: str
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pd.DataFrame:
-    return con.execute(query(name), params).df()
-
-
-def _flags(found: pd.DataFrame, rule: str, reasons: list[str], evidence: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "inn": found["inn"].to_numpy(),
-            "name": found["name"].to_numpy(),
-            "municipality": found["municipality"].to_numpy(),
-            "rule": rule,
-            "reason": reasons,
-            "evidence": evidence,
-        }
+@cache
+def _related_pairs(version: str) -> tuple[_Pair, ...]:
+    """related_indicator_pairs as plain rows, read once per methodology (its files never change)."""
+    return tuple(
+        _Pair(row.form, int(row.if_best), int(row.then_not_zero), row.explanation)
+        for row in related_indicator_pairs(version).itertuples(index=False)
     )
 
 
-def _related_contradictions(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None
-) -> pd.DataFrame:
-    pairs = related_indicator_pairs(rnd.methodology)
-    if pairs.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    found = _run(
-        con,
-        "cred_related_contradictions",
-        {
-            "round_id": rnd.round_id,
-            "municipality": municipality,
-            "pair_ids": list(range(len(pairs))),
-            "pair_forms": pairs["form"].tolist(),
-            "pair_numbers_best": pairs["if_best"].tolist(),
-            "pair_numbers_zero": pairs["then_not_zero"].tolist(),
-        },
+# --- the rules' reasons and evidence ----------------------------------------------------------
+# cred_flags.sql returns each flag with the figures its rule quotes (the other rules' columns are
+# None); each rule turns its figures into the Russian reason and evidence.
+
+
+@dataclass(frozen=True)
+class _Context:
+    rnd: Round
+    explanations: list[str]
+    """The related pairs' explanations, by pair id."""
+
+
+_Row = dict[str, Any]
+
+
+def _listing_order(row: _Row) -> tuple[str, str, str, int, int, int]:
+    """Flags by municipality, school and rule; a school's related pairs and tracks in rubric order."""
+    return (
+        row["municipality"],
+        row["name"],
+        row["inn"],
+        _RULE_ORDER[row["rule"]],
+        row["pair_id"] or 0,
+        row["track_order"] or 0,
     )
-    reasons = [pairs.at[pair_id, "explanation"] for pair_id in found["pair_id"]]
-    evidence = [
-        f"№{row.number_best} «{row.indicator_best}» — «{row.answer_best}» "
-        f"(максимум, {_points(row.points_best)}); "
-        f"№{row.number_zero} «{row.indicator_zero}» — «{row.answer_zero}» (0 баллов)"
-        for row in found.itertuples()
-    ]
-    return _flags(found, "related_contradiction", reasons, evidence)
 
 
-def _critical_contradictions(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None
-) -> pd.DataFrame:
-    params = {"round_id": rnd.round_id, "municipality": municipality}
-    found = _run(con, "cred_critical_contradictions", params)
-    evidence = [
-        f"Направление «{row.track_name}»: "
-        f"{_count(row.count_others, 'остальной показатель', 'остальных показателя', 'остальных показателей')}"
-        f" на максимуме, а критический показатель №{row.number} «{row.indicator}» — "
-        f"«{row.answer}» (0 баллов)"
-        for row in found.itertuples()
-    ]
-    return _flags(found, "critical_contradiction", [REASON_CRITICAL] * len(found), evidence)
-
-
-def _all_max(con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None) -> pd.DataFrame:
-    found = _run(con, "cred_all_max", {"round_id": rnd.round_id, "municipality": municipality})
-    evidence = [
-        f"На максимуме все ответы ({row.count_answers} из {row.count_answers}); "
-        f"сумма {_points(row.points)} — наибольшая возможная"
-        for row in found.itertuples()
-    ]
-    return _flags(found, "all_max", [REASON_ALL_MAX] * len(found), evidence)
-
-
-def _identical_answers(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None
-) -> pd.DataFrame:
-    pairs = _run(con, "cred_identical_answers", {"round_id": rnd.round_id, "municipality": municipality})
-    if pairs.empty:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    pairs["other"] = [
-        f"«{row.other_name}» (ИНН {row.other_inn}, {row.other_municipality})" for row in pairs.itertuples()
-    ]
-    found = pairs.groupby(["inn", "name", "municipality"], sort=False)["other"].agg("; ".join).reset_index()
-    evidence = [f"Все ответы совпадают с ответами школ: {others}" for others in found["other"]]
-    return _flags(found, "identical_answers", [REASON_IDENTICAL] * len(found), evidence)
-
-
-def _level_jumps(con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None) -> pd.DataFrame:
-    found = _run(
-        con,
-        "cred_level_jumps",
-        {"round_id": rnd.round_id, "min_levels": JUMP_LEVELS, "municipality": municipality},
+def _related_contradiction(row: _Row, context: _Context) -> tuple[str, str]:
+    evidence = (
+        f"№{row['number_best']} «{row['indicator_best']}» — «{row['answer_best']}» "
+        f"(максимум, {_points(row['points_best'])}); "
+        f"№{row['number_zero']} «{row['indicator_zero']}» — «{row['answer_zero']}» (0 баллов)"
     )
-    reasons = [
-        REASON_JUMP.format(
-            direction="вырос" if row.level_rank_now > row.level_rank_before else "снизился",
-            levels=_count(abs(row.level_rank_now - row.level_rank_before), "уровень", "уровня", "уровней"),
-        )
-        for row in found.itertuples()
-    ]
-    evidence = [
-        f"«{row.round_before}»: {LEVELS[row.level_rank_before]}, {_points(row.points_before)} → "
-        f"«{rnd.name}»: {LEVELS[row.level_rank_now]}, {_points(row.points_now)}"
-        for row in found.itertuples()
-    ]
-    return _flags(found, "level_jump", reasons, evidence)
+    return context.explanations[row["pair_id"]], evidence
 
 
-def _total_outliers(con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None) -> pd.DataFrame:
-    found = _run(
-        con,
-        "cred_total_outliers",
-        {
-            "round_id": rnd.round_id,
-            "municipality": municipality,
-            "band_starts": [start for start, _ in SIZE_BANDS],
-            "min_group": OUTLIER_MIN_GROUP,
-            "z_threshold": OUTLIER_Z,
-        },
+def _critical_contradiction(row: _Row, _context: _Context) -> tuple[str, str]:
+    others = _count(
+        row["count_others"], "остальной показатель", "остальных показателя", "остальных показателей"
     )
-    reasons = [
-        REASON_OUTLIER.format(direction="выше" if row.robust_z > 0 else "ниже") for row in found.itertuples()
-    ]
-    evidence = [
-        f"Сумма {_points(row.points)}; "
-        f"у {_count(row.count_schools, 'похожей школы', 'похожих школ', 'похожих школ')}"
-        f" ({_group_label(row.locality, row.size_band)}) медиана {_number(row.points_median)}, "
-        f"типичное отклонение (MAD) {_number(row.points_mad)}; "
-        f"робастная z-оценка {_number(round(row.robust_z, 1))} при пороге {_number(OUTLIER_Z)}"
-        for row in found.itertuples()
-    ]
-    return _flags(found, "total_outlier", reasons, evidence)
+    evidence = (
+        f"Направление «{row['track_name']}»: {others} на максимуме, а критический показатель "
+        f"№{row['number']} «{row['indicator']}» — «{row['answer']}» (0 баллов)"
+    )
+    return REASON_CRITICAL, evidence
+
+
+def _all_max(row: _Row, _context: _Context) -> tuple[str, str]:
+    count = row["count_answers"]
+    evidence = (
+        f"На максимуме все ответы ({count} из {count}); сумма {_points(row['points'])} — наибольшая возможная"
+    )
+    return REASON_ALL_MAX, evidence
+
+
+def _identical_answers(row: _Row, _context: _Context) -> tuple[str, str]:
+    others = "; ".join(
+        f"«{other['name']}» (ИНН {other['inn']}, {other['municipality']})" for other in row["other_schools"]
+    )
+    return REASON_IDENTICAL, f"Все ответы совпадают с ответами школ: {others}"
+
+
+def _level_jump(row: _Row, context: _Context) -> tuple[str, str]:
+    before, now = row["level_rank_before"], row["level_rank_now"]
+    reason = REASON_JUMP.format(
+        direction="вырос" if now > before else "снизился",
+        levels=_count(abs(now - before), "уровень", "уровня", "уровней"),
+    )
+    evidence = (
+        f"«{row['round_before']}»: {LEVELS[before]}, {_points(row['points_before'])} → "
+        f"«{context.rnd.name}»: {LEVELS[now]}, {_points(row['points_now'])}"
+    )
+    return reason, evidence
+
+
+def _total_outlier(row: _Row, _context: _Context) -> tuple[str, str]:
+    robust_z = row["robust_z"]
+    similar = _count(row["count_schools"], "похожей школы", "похожих школ", "похожих школ")
+    evidence = (
+        f"Сумма {_points(row['points'])}; "
+        f"у {similar} ({_group_label(row['locality'], row['size_band'])}) "
+        f"медиана {_number(row['points_median'])}, "
+        f"типичное отклонение (MAD) {_number(row['points_mad'])}; "
+        f"робастная z-оценка {_number(round(robust_z, 1))} при пороге {_number(OUTLIER_Z)}"
+    )
+    return REASON_OUTLIER.format(direction="выше" if robust_z > 0 else "ниже"), evidence
+
+
+_DESCRIBERS: dict[str, Callable[[_Row, _Context], tuple[str, str]]] = {
+    "related_contradiction": _related_contradiction,
+    "critical_contradiction": _critical_contradiction,
+    "all_max": _all_max,
+    "identical_answers": _identical_answers,
+    "level_jump": _level_jump,
+    "total_outlier": _total_outlier,
+}
+"""Rule code → its reason and evidence."""
+
+_RULE_ORDER = {code: order for order, code in enumerate(RULE_TITLES)}
 
 
 # --- Russian figures ---------------------------------------------------------------------------

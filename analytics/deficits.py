@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics.levels import school_scores_long, track_codes
 from analytics.rounds import Round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query
@@ -33,12 +32,14 @@ def school_deficits(
 
 
 def deficit_frequency(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
 ) -> pd.DataFrame:
     """Per indicator: how many schools answered it and how many lost points on it."""
-    return con.execute(
-        query("deficit_frequency"), {"round_id": rnd.round_id, "municipality": municipality}
-    ).df()
+    params = {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type}
+    return con.execute(query("deficit_frequency"), params).df()
 
 
 @dataclass(frozen=True)
@@ -65,58 +66,60 @@ class NextLevelPlan:
 
 def plan_next_levels(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[NextLevelPlan]:
     """For the total and each track below «высокий»: the shortest way one level up."""
-    scores = school_scores_long(con, rnd, inn=inn)
-    deficits = school_deficits(con, rnd, inn=inn)
-    if scores.empty:
+    params = {"round_id": rnd.round_id, "inn": inn, "highest_rank": len(LEVELS) - 1}
+    scopes = con.execute(query("school_next_levels"), params).fetchall()
+    if not scopes:
         return []
-    form = scores["form"].iloc[0]
-    thresholds = _thresholds(con, rnd.methodology, form)
-    order = {code: k for k, code in enumerate([TOTAL_SCOPE, *track_codes(con, rnd.methodology)])}
-    plans = []
-    for row in sorted(scores.itertuples(), key=lambda r: order[r.scope]):
-        if row.level_rank >= len(LEVELS) - 1:
-            continue
-        in_scope = deficits if row.scope == TOTAL_SCOPE else deficits[deficits["track_code"] == row.scope]
-        target = row.level_rank + 1
-        plans.append(_plan_scope(row, in_scope, target, thresholds[(row.scope, target)]))
-    return plans
+    deficits = _deficit_records(con, rnd, inn)
+    return [
+        _plan_scope(scope, points, level_rank, points_min, _in_scope(deficits, scope))
+        for scope, points, level_rank, points_min in scopes
+    ]
 
 
-def _plan_scope(row, in_scope: pd.DataFrame, target: int, points_min: int) -> NextLevelPlan:
-    must_fix = in_scope[in_scope["is_failed_critical"]]
-    optional = in_scope[~in_scope["is_failed_critical"]].sort_values(
-        ["points_lost", "number"], ascending=[False, True]
+def _deficit_records(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[dict]:
+    """One school's deficits as plain records, worst first: a handful of rows, no frame needed."""
+    cursor = con.execute(
+        query("school_deficits"), {"round_id": rnd.round_id, "inn": inn, "municipality": None}
     )
-    chosen = list(must_fix.itertuples())
-    points = row.points + int(must_fix["points_lost"].sum())
-    for deficit in optional.itertuples():
+    columns = [column for column, *_ in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _in_scope(deficits: list[dict], scope: str) -> list[dict]:
+    """Every deficit counts towards the total; a track's own deficits towards the track."""
+    return [d for d in deficits if scope in (TOTAL_SCOPE, d["track_code"])]
+
+
+def _plan_scope(
+    scope: str, points_now: int, level_rank: int, points_min: int, in_scope: list[dict]
+) -> NextLevelPlan:
+    chosen = [d for d in in_scope if d["is_failed_critical"]]
+    optional = sorted(
+        (d for d in in_scope if not d["is_failed_critical"]),
+        key=lambda d: (-d["points_lost"], d["number"]),
+    )
+    points = points_now + sum(d["points_lost"] for d in chosen)
+    for deficit in optional:
         if points >= points_min:
             break
         chosen.append(deficit)
-        points += int(deficit.points_lost)
+        points += deficit["points_lost"]
     return NextLevelPlan(
-        scope=row.scope,
-        level_now=LEVELS[row.level_rank],
-        level_next=LEVELS[target],
-        points_now=int(row.points),
-        points_needed=max(points_min - int(row.points), 0),
+        scope=scope,
+        level_now=LEVELS[level_rank],
+        level_next=LEVELS[level_rank + 1],
+        points_now=int(points_now),
+        points_needed=max(points_min - int(points_now), 0),
         changes=tuple(
             Change(
-                int(d.number),
-                d.indicator,
-                d.answer_current,
-                d.answer_best,
-                int(d.points_lost),
-                bool(d.is_failed_critical),
+                int(d["number"]),
+                d["indicator"],
+                d["answer_current"],
+                d["answer_best"],
+                int(d["points_lost"]),
+                bool(d["is_failed_critical"]),
             )
             for d in chosen
         ),
     )
-
-
-def _thresholds(con: duckdb.DuckDBPyConnection, version: str, form: str) -> dict[tuple[str, int], int]:
-    rows = con.execute(
-        "select scope, level_rank, points_min from level_thresholds where version = ? and form = ?",
-        [version, form],
-    ).fetchall()
-    return {(scope, rank): points_min for scope, rank, points_min in rows}

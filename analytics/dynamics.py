@@ -6,20 +6,27 @@ different methodology versions are compared on what they share, and the comparis
 Shares and tests over fewer than MIN_SCHOOLS schools read «мало данных»: a handful of schools
 cannot carry a verdict.
 
-Two rounds of 40,000 schools compare in about a second: the answers (2 × 2.7 million rows) are
-paired inside DuckDB as per-school bit masks and come back counted per indicator and municipality;
-the scores come back as plain integers laid out in numpy arrays (school × scope), on which every
-table here is a vectorised step and every test one scipy call per track.
+Two rounds of 40,000 schools compare in about a quarter of a second on two busy cores (0.6 s
+before). Three queries return one row per school each — who is listed (the only strings), the
+scores packed into one list of integers, the deficits as bit masks — and cross into Python as
+Arrow, several times cheaper than `.df()`. The figures land in numpy arrays (school × scope,
+school × indicator) on which every count is a vectorised step; the per-school tables are
+assembled from Arrow columns without a Python string per cell; the signed-rank tests rank integer
+differences by counting them instead of sorting them. What remains is mostly reading: the
+2 × 2.7 million answers and 2 × 360,000 scores are grouped per school on every call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import special, stats
 
 from analytics.errors import SamodiagError
 from analytics.levels import track_names
@@ -47,8 +54,15 @@ VERDICT_FEWER_DEFICITS = "дефицит значимо реже"
 VERDICT_MORE_DEFICITS = "дефицит значимо чаще"
 VERDICT_NOT_SIGNIFICANT = "изменение не значимо"
 
-_PAIR_COUNT_COLUMNS = ["n_pairs", "deficits_from", "deficits_to", "closed", "opened"]
-_MUNICIPALITY_COUNT_COLUMNS = ["closed", "opened", "critical_closed", "critical_opened"]
+_MASK_BITS = 128
+"""Bits of a deficit mask per query: dyn_deficit_masks returns one UHUGEINT per round and school,
+split in two 64-bit words."""
+_MASK_COLUMNS = ("from_low", "from_high", "to_low", "to_high")
+_EXACT_TEST_MAX_PAIRS = 50
+"""Up to this many pairs scipy's signed-rank test chooses an exact or a permutation p-value."""
+_LISTING_ORDER = [("municipality", "ascending"), ("name", "ascending"), ("inn", "ascending")]
+_LEVEL_NAMES = pa.array(LEVELS)
+_CHANGE_LABELS = pa.array([CHANGE_UP, CHANGE_SAME, CHANGE_DOWN, ONLY_FROM, ONLY_TO])
 
 
 @dataclass(frozen=True)
@@ -79,27 +93,73 @@ class RoundComparison:
 
 @dataclass(frozen=True)
 class _SchoolPairs:
-    """Both rounds' figures of every school in either round, as arrays: rows are schools, columns
-    scopes (the total first, then the shared tracks); NaN where a school missed a round."""
+    """Both rounds' figures of every school in either round, as arrays: rows are the schools of
+    `identity`, columns scopes (the total first, then the shared tracks); NaN where a school missed
+    a round."""
 
-    identity: pd.DataFrame
+    identity: pa.Table
+    """inn, name, municipality, form, and form_from / form_to (null: not in that round)."""
     scopes: dict[str, str]
     points_from: np.ndarray
     points_to: np.ndarray
     levels_from: np.ndarray
     levels_to: np.ndarray
 
-    @property
+    @cached_property
     def in_from(self) -> np.ndarray:
         return ~np.isnan(self.levels_from[:, 0])
 
-    @property
+    @cached_property
     def in_to(self) -> np.ndarray:
         return ~np.isnan(self.levels_to[:, 0])
 
-    @property
+    @cached_property
     def paired(self) -> np.ndarray:
         return self.in_from & self.in_to
+
+    @cached_property
+    def level_changes(self) -> np.ndarray:
+        """Schools in both rounds × scopes: 0 rose a level, 1 stayed, 2 fell."""
+        return 1 - np.sign(self.levels_to[self.paired] - self.levels_from[self.paired]).astype(int)
+
+    def change_counts(self) -> np.ndarray:
+        """Scopes × (rose, stayed, fell): counts of schools in both rounds."""
+        scopes = np.arange(len(self.scopes)) * len(CHANGES)
+        counts = np.bincount((scopes + self.level_changes).ravel(), minlength=len(self.scopes) * len(CHANGES))
+        return counts.reshape(len(self.scopes), len(CHANGES))
+
+
+@dataclass(frozen=True)
+class _DeficitPairs:
+    """The schools in both rounds (rows, in listing order) as bit masks, 64 bits a word: bit key_id
+    stands for a shared indicator, and bit count_keys + i for failing the i-th critical one."""
+
+    count_keys: int
+    width: int
+    """count_keys plus the critical indicators."""
+    answered: np.ndarray
+    """The indicators answered in both rounds."""
+    deficits_from: np.ndarray
+    """Of those, a deficit (or a failure) in the first round."""
+    deficits_to: np.ndarray
+
+    @cached_property
+    def closed(self) -> np.ndarray:
+        return self.deficits_from & ~self.deficits_to
+
+    @cached_property
+    def opened(self) -> np.ndarray:
+        return self.deficits_to & ~self.deficits_from
+
+    def per_indicator(self, masks: np.ndarray) -> np.ndarray:
+        """How many schools have each indicator's bit set."""
+        bits = np.unpackbits(_bytes(masks), axis=1, count=self.count_keys, bitorder="little")
+        return bits.sum(axis=0, dtype=np.int64)
+
+    def per_school(self, masks: np.ndarray, *, failures: bool) -> np.ndarray:
+        """How many indicator bits (or, with `failures`, critical failure bits) each school has set."""
+        first, last = (self.count_keys, self.width) if failures else (0, self.count_keys)
+        return np.bitwise_count(masks & _bit_range(first, last, masks.shape[1])).sum(axis=1, dtype=np.int64)
 
 
 def compare_rounds(
@@ -114,9 +174,10 @@ def compare_rounds(
     if from_round.round_id == to_round.round_id:
         msg = f"Для сравнения выберите два разных раунда, а не «{from_round.name}» дважды"
         raise SamodiagError(msg)
-    pairs = _school_pairs(con, from_round, to_round, municipality, school_type)
+    scopes = _comparable_scopes(con, from_round, to_round)
     shared = _shared_indicators(con, from_round, to_round)
-    deficits = _deficit_changes(con, from_round, to_round, pairs.identity["inn"].tolist(), shared.keys)
+    pairs = _school_pairs(con, from_round, to_round, scopes, municipality, school_type)
+    deficits = _deficit_pairs(con, from_round, to_round, pairs, shared)
     transitions = _transitions(pairs)
     return RoundComparison(
         from_round=from_round,
@@ -169,7 +230,7 @@ class _SharedIndicators:
     catalogue: pd.DataFrame
     """One row per shared indicator, indexed by key_id, as the second round's methodology has it."""
     keys: pd.DataFrame
-    """(version, form, number) → key_id for every form of both versions."""
+    """(version, form, number) → key_id and is_critical for every form of both versions."""
     count_unmatched: int
     """Indicators that only one of the two methodologies has."""
 
@@ -186,24 +247,28 @@ def _shared_indicators(
         where i.version in (?, ?)
         """,
         [from_round.methodology, to_round.methodology],
-    ).df()
-    rows["indicator_key"] = rows["indicator"].map(normalize)
-    in_from = set(rows.loc[rows["version"] == from_round.methodology, "indicator_key"])
-    in_to = set(rows.loc[rows["version"] == to_round.methodology, "indicator_key"])
-    key_ids = {key: k for k, key in enumerate(sorted(in_from & in_to))}
-    rows["key_id"] = rows["indicator_key"].map(key_ids)
-    keys = rows.dropna(subset=["key_id"]).astype({"key_id": int})
+    ).fetchall()
+    texts = [normalize(row[6]) for row in rows]
+    in_from = {text for text, row in zip(texts, rows, strict=True) if row[0] == from_round.methodology}
+    in_to = {text for text, row in zip(texts, rows, strict=True) if row[0] == to_round.methodology}
+    key_ids = {text: k for k, text in enumerate(sorted(in_from & in_to))}
+    shared = [(key_ids[text], row) for text, row in zip(texts, rows, strict=True) if text in key_ids]
+    keys = pd.DataFrame(
+        [(row[0], row[1], row[2], key_id, row[7]) for key_id, row in shared],
+        columns=["version", "form", "number", "key_id", "is_critical"],
+    )
     # An indicator appears once per form; list it where the fullest form (highest number) puts it.
-    catalogue = (
-        keys[keys["version"] == to_round.methodology]
-        .sort_values(["track_order", "number"], ascending=[True, False])
-        .drop_duplicates("key_id")
-        .sort_values(["track_order", "number"])
-        .set_index("key_id")[["track_code", "track_name", "indicator", "is_critical"]]
+    placed: dict[int, tuple] = {}
+    for key_id, row in sorted(shared, key=lambda item: (item[1][5], -item[1][2])):
+        if row[0] == to_round.methodology:
+            placed.setdefault(key_id, row)
+    listed = sorted(placed.items(), key=lambda item: (item[1][5], item[1][2]))
+    catalogue = pd.DataFrame(
+        [(row[3], row[4], row[6], row[7]) for _, row in listed],
+        columns=["track_code", "track_name", "indicator", "is_critical"],
+        index=pd.Index([key_id for key_id, _ in listed], dtype=int, name="key_id"),
     )
-    return _SharedIndicators(
-        catalogue, keys[["version", "form", "number", "key_id"]], count_unmatched=len(in_from ^ in_to)
-    )
+    return _SharedIndicators(catalogue, keys, count_unmatched=len(in_from ^ in_to))
 
 
 def _methodology_note(
@@ -230,68 +295,166 @@ def _methodology_note(
 # --- figures from the store --------------------------------------------------------------------
 
 
+def _arrow(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pa.Table:
+    """A named query's rows as Arrow, on a cursor of its own: a relation (`.sql`) wants a
+    connection with no result pending, and only a relation hands over Arrow without a copy."""
+    with con.cursor() as cursor:
+        return cursor.sql(query(name), params=params).to_arrow_table()
+
+
+def _positions(inns: pa.ChunkedArray, listed: pa.ChunkedArray) -> np.ndarray:
+    """Each ИНН's row in `listed`; -1 for a school not listed."""
+    return pc.index_in(inns, value_set=listed.combine_chunks()).fill_null(-1).to_numpy()
+
+
 def _school_pairs(
     con: duckdb.DuckDBPyConnection,
     from_round: Round,
     to_round: Round,
+    scopes: dict[str, str],
     municipality: str | None,
     school_type: str | None,
 ) -> _SchoolPairs:
-    scopes = _comparable_scopes(con, from_round, to_round)
     rounds = {"from_round_id": from_round.round_id, "to_round_id": to_round.round_id}
-    identity = con.execute(
-        query("dyn_schools_in_rounds"), {**rounds, "municipality": municipality, "school_type": school_type}
-    ).df()
-    scores = con.execute(
-        query("dyn_school_scores"),
-        {**rounds, "inns": identity["inn"].tolist(), "track_codes": list(scopes)[1:]},
-    ).fetchnumpy()
-    points = np.full((2, len(identity), len(scopes)), np.nan)
-    levels = np.full((2, len(identity), len(scopes)), np.nan)
-    cells = (scores["side"], scores["school_index"], scores["scope_index"])
-    points[cells] = scores["points"]
-    levels[cells] = scores["level_rank"]
-    return _SchoolPairs(identity, scopes, points[0], points[1], levels[0], levels[1])
+    identity = _arrow(
+        con, "dyn_schools_in_rounds", {**rounds, "municipality": municipality, "school_type": school_type}
+    )
+    identity = identity.take(pc.sort_indices(identity, sort_keys=_LISTING_ORDER))
+    scores = _arrow(con, "dyn_school_scores", {**rounds, "scopes": list(scopes)})
+    figures = _unpack_scores(scores, len(scopes))[_score_rows(scores["inn"], identity["inn"])]
+    missing = figures < 0
+    points = (figures & 0xFFFF).astype(float)
+    points[missing] = np.nan
+    levels = (figures >> 16).astype(float)
+    levels[missing] = np.nan
+    count = len(scopes)
+    return _SchoolPairs(
+        identity, scopes, points[:, :count], points[:, count:], levels[:, :count], levels[:, count:]
+    )
 
 
-def _deficit_changes(
+def _unpack_scores(scores: pa.Table, count_scopes: int) -> np.ndarray:
+    """dyn_school_scores' rows × (side × count_scopes + scope): level_rank << 16 | points, -1 where
+    missing, and one more row all missing."""
+    codes = scores["codes"].combine_chunks()
+    values = codes.flatten().to_numpy()
+    width = 2 * count_scopes
+    figures = np.full((len(scores) + 1, width), -1, dtype=np.int32)
+    rows = np.repeat(np.arange(len(scores)), pc.list_value_length(codes).to_numpy())
+    figures.reshape(-1)[rows * width + (values >> 24)] = values & 0xFFFFFF
+    return figures
+
+
+def _score_rows(inns: pa.ChunkedArray, listed: pa.ChunkedArray) -> np.ndarray:
+    """For each listed school its row among `inns`; -1 (the all-missing row) for none."""
+    positions = _positions(inns, listed)
+    rows = np.full(len(listed), -1)
+    rows[positions[positions >= 0]] = np.flatnonzero(positions >= 0)
+    return rows
+
+
+def _deficit_pairs(
     con: duckdb.DuckDBPyConnection,
     from_round: Round,
     to_round: Round,
-    inns: list[str],
+    pairs: _SchoolPairs,
+    shared: _SharedIndicators,
+) -> _DeficitPairs:
+    """Answered, deficit and failed indicators of the schools in both rounds, 128 bits a query."""
+    keys = shared.keys
+    key_ids = keys["key_id"].to_numpy(dtype=int)
+    is_critical = keys["is_critical"].to_numpy(dtype=bool)
+    count_keys = len(shared.catalogue)
+    critical = np.unique(key_ids[is_critical])
+    width = count_keys + len(critical)
+    params = {
+        "from_round_id": from_round.round_id,
+        "to_round_id": to_round.round_id,
+        "key_versions": keys["version"].tolist(),
+        "key_forms": keys["form"].tolist(),
+        "key_numbers": keys["number"].astype(int).tolist(),
+        "key_positions": key_ids.tolist(),
+        "failed_positions": np.where(
+            is_critical, count_keys + np.searchsorted(critical, key_ids), -1
+        ).tolist(),
+    }
+    paired = pairs.paired
+    pair_rows = np.cumsum(paired) - 1
+    # Round (from, to) × school × 64-bit word; a query brings words 2 × chunk and 2 × chunk + 1.
+    masks = np.zeros((2, int(paired.sum()), 2 * -(-width // _MASK_BITS)), dtype=np.uint64)
+    for chunk, first in enumerate(range(0, width, _MASK_BITS)):
+        found = _arrow(con, "dyn_deficit_masks", {**params, "first_position": first})
+        rows = _positions(found["inn"], pairs.identity["inn"])
+        kept = np.append(paired, False)[rows]  # -1, not listed, picks the False
+        words = np.stack([found[column].to_numpy()[kept] for column in _MASK_COLUMNS])
+        masks[:, pair_rows[rows[kept]], 2 * chunk : 2 * chunk + 2] = words.reshape(2, 2, -1).transpose(
+            0, 2, 1
+        )
+    forms = (pairs.identity["form_from"], pairs.identity["form_to"])
+    answered = np.bitwise_and(
+        *(
+            _answered(keys, critical, count_keys, masks.shape[2], rnd, form)[paired]
+            for rnd, form in zip((from_round, to_round), forms, strict=True)
+        )
+    )
+    return _DeficitPairs(count_keys, width, answered, masks[0] & answered, masks[1] & answered)
+
+
+def _answered(
     keys: pd.DataFrame,
-) -> pd.DataFrame:
-    """Deficit counts over the listed schools in both rounds: per indicator key, per municipality."""
-    return con.execute(
-        query("dyn_deficit_changes"),
-        {
-            "from_round_id": from_round.round_id,
-            "to_round_id": to_round.round_id,
-            "inns": inns,
-            "key_versions": keys["version"].tolist(),
-            "key_forms": keys["form"].tolist(),
-            "key_numbers": keys["number"].astype(int).tolist(),
-            "key_ids": keys["key_id"].tolist(),
-        },
-    ).df()
+    critical: np.ndarray,
+    count_keys: int,
+    count_words: int,
+    rnd: Round,
+    forms: pa.ChunkedArray,
+) -> np.ndarray:
+    """Each school's mask of the indicators its form in `rnd` has (none if it missed the round)."""
+    encoded = pc.dictionary_encode(forms.combine_chunks())
+    by_form = np.zeros((len(encoded.dictionary) + 1, 64 * count_words), dtype=bool)
+    of_round = keys[keys["version"] == rnd.methodology]
+    for code, form in enumerate(encoded.dictionary.to_pylist()):
+        key_ids = of_round.loc[of_round["form"] == form, "key_id"].to_numpy()
+        by_form[code, key_ids] = True
+        by_form[code, count_keys + np.flatnonzero(np.isin(critical, key_ids))] = True
+    words = np.packbits(by_form, axis=1, bitorder="little").view("<u8")
+    return words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+
+
+def _bytes(masks: np.ndarray) -> np.ndarray:
+    """Mask words as bytes, bit i of the mask being bit i % 8 of byte i // 8."""
+    return np.ascontiguousarray(masks, dtype="<u8").view(np.uint8)
+
+
+def _bit_range(first: int, last: int, count_words: int) -> np.ndarray:
+    """A mask with bits first … last − 1 set."""
+    bits = np.zeros(64 * count_words, dtype=bool)
+    bits[first:last] = True
+    return np.packbits(bits, bitorder="little").view("<u8")
 
 
 # --- levels: transitions, movers, the status-and-change grid -----------------------------------
 
 
-def _level_names(ranks: np.ndarray) -> np.ndarray:
-    """Level names for float ranks; None where the rank is NaN."""
-    names = np.array([*LEVELS, None], dtype=object)
-    return names[np.where(np.isnan(ranks), len(LEVELS), ranks).astype(int)]
+def _level_names(ranks: np.ndarray) -> pa.Array:
+    """Level names for float ranks; null where the rank is NaN."""
+    missing = np.isnan(ranks)
+    return _LEVEL_NAMES.take(pa.array(np.where(missing, 0, ranks).astype(np.int8), mask=missing))
 
 
-def _change_labels(rank_from: np.ndarray, rank_to: np.ndarray) -> np.ndarray:
+def _change_labels(rank_from: np.ndarray, rank_to: np.ndarray) -> pa.Array:
     step = rank_to - rank_from
-    return np.select(
-        [np.isnan(rank_from), np.isnan(rank_to), step > 0, step < 0],
-        [ONLY_TO, ONLY_FROM, CHANGE_UP, CHANGE_DOWN],
-        default=CHANGE_SAME,
-    ).astype(object)
+    label = np.select([np.isnan(rank_from), np.isnan(rank_to), step > 0, step < 0], [4, 3, 0, 2], default=1)
+    return _CHANGE_LABELS.take(label)
+
+
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A DataFrame of Arrow columns (kept Arrow-backed: no Python string per cell) and arrays."""
+    return pd.DataFrame(
+        {
+            name: values.to_pandas() if isinstance(values, pa.Array | pa.ChunkedArray) else values
+            for name, values in columns.items()
+        }
+    )
 
 
 def _transitions(pairs: _SchoolPairs) -> pd.DataFrame:
@@ -315,16 +478,14 @@ def _movers(pairs: _SchoolPairs, *, rising: bool) -> pd.DataFrame:
     step = pairs.levels_to - pairs.levels_from
     moved = (step > 0) if rising else (step < 0)
     columns, rows = np.nonzero(moved.T)  # scope by scope, schools in listing order within each
-    codes = np.array(list(pairs.scopes), dtype=object)
-    names = np.array(list(pairs.scopes.values()), dtype=object)
-    identity = pairs.identity.iloc[rows]
-    return pd.DataFrame(
+    identity = pairs.identity.select(["inn", "name", "municipality"]).take(rows)
+    return _frame(
         {
-            "inn": identity["inn"].to_numpy(),
-            "name": identity["name"].to_numpy(),
-            "municipality": identity["municipality"].to_numpy(),
-            "scope": codes[columns],
-            "scope_name": names[columns],
+            "inn": identity["inn"],
+            "name": identity["name"],
+            "municipality": identity["municipality"],
+            "scope": pa.array(list(pairs.scopes)).take(columns),
+            "scope_name": pa.array(list(pairs.scopes.values())).take(columns),
             "level_from": _level_names(pairs.levels_from[rows, columns]),
             "level_to": _level_names(pairs.levels_to[rows, columns]),
             "points_from": pairs.points_from[rows, columns].astype(int),
@@ -335,27 +496,22 @@ def _movers(pairs: _SchoolPairs, *, rising: bool) -> pd.DataFrame:
 
 def _status_change_grid(pairs: _SchoolPairs) -> pd.DataFrame:
     """Per scope, level now (highest first) × rose / stayed / fell: counts of schools."""
-    size = len(LEVELS)
-    levels_from = pairs.levels_from[pairs.paired]
-    levels_to = pairs.levels_to[pairs.paired]
-    direction = 1 - np.sign(levels_to - levels_from).astype(int)  # 0 rose, 1 stayed, 2 fell
-    rows = []
-    for column, (code, name) in enumerate(pairs.scopes.items()):
-        cells = levels_to[:, column].astype(int) * len(CHANGES) + direction[:, column]
-        counts = np.bincount(cells, minlength=size * len(CHANGES)).reshape(size, len(CHANGES))
-        rows += [
-            {
-                "scope": code,
-                "scope_name": name,
-                "level": LEVELS[rank],
-                "count_up": int(counts[rank, 0]),
-                "count_same": int(counts[rank, 1]),
-                "count_down": int(counts[rank, 2]),
-                "count_schools": int(counts[rank].sum()),
-            }
-            for rank in reversed(range(size))
-        ]
-    return pd.DataFrame(rows)
+    size, scopes = len(LEVELS), len(pairs.scopes)
+    levels_to = pairs.levels_to[pairs.paired].astype(int)
+    cells = (np.arange(scopes) * size + levels_to) * len(CHANGES) + pairs.level_changes
+    counts = np.bincount(cells.ravel(), minlength=scopes * size * len(CHANGES))
+    counts = counts.reshape(scopes, size, len(CHANGES))[:, ::-1].reshape(-1, len(CHANGES))
+    return pd.DataFrame(
+        {
+            "scope": np.repeat(list(pairs.scopes), size),
+            "scope_name": np.repeat(list(pairs.scopes.values()), size),
+            "level": np.tile(LEVELS[::-1], scopes),
+            "count_up": counts[:, 0],
+            "count_same": counts[:, 1],
+            "count_down": counts[:, 2],
+            "count_schools": counts.sum(axis=1),
+        }
+    )
 
 
 # --- the per-school table ----------------------------------------------------------------------
@@ -363,19 +519,21 @@ def _status_change_grid(pairs: _SchoolPairs) -> pd.DataFrame:
 
 def _schools_table(pairs: _SchoolPairs) -> pd.DataFrame:
     """One row per school in either round: levels and totals of both rounds, per-track levels."""
-    table = pairs.identity[["inn", "name", "municipality"]].assign(
-        level_from=_level_names(pairs.levels_from[:, 0]),
-        level_to=_level_names(pairs.levels_to[:, 0]),
-        total_from=pd.array(pairs.points_from[:, 0], dtype="Float64").astype("Int64"),
-        total_to=pd.array(pairs.points_to[:, 0], dtype="Float64").astype("Int64"),
-        change=_change_labels(pairs.levels_from[:, 0], pairs.levels_to[:, 0]),
-    )
-    tracks = {}
+    columns: dict[str, object] = {
+        "inn": pairs.identity["inn"],
+        "name": pairs.identity["name"],
+        "municipality": pairs.identity["municipality"],
+        "level_from": _level_names(pairs.levels_from[:, 0]),
+        "level_to": _level_names(pairs.levels_to[:, 0]),
+        "total_from": pd.array(pairs.points_from[:, 0], dtype="Float64").astype("Int64"),
+        "total_to": pd.array(pairs.points_to[:, 0], dtype="Float64").astype("Int64"),
+        "change": _change_labels(pairs.levels_from[:, 0], pairs.levels_to[:, 0]),
+    }
     for column, code in enumerate(pairs.scopes):
         if column:
-            tracks[f"{code}_level_from"] = _level_names(pairs.levels_from[:, column])
-            tracks[f"{code}_level_to"] = _level_names(pairs.levels_to[:, column])
-    return table.assign(**tracks)
+            columns[f"{code}_level_from"] = _level_names(pairs.levels_from[:, column])
+            columns[f"{code}_level_to"] = _level_names(pairs.levels_to[:, column])
+    return _frame(columns)
 
 
 def _one_round_schools(pairs: _SchoolPairs, *, present: str) -> pd.DataFrame:
@@ -383,9 +541,14 @@ def _one_round_schools(pairs: _SchoolPairs, *, present: str) -> pd.DataFrame:
         rows, points, levels = pairs.in_from & ~pairs.in_to, pairs.points_from, pairs.levels_from
     else:
         rows, points, levels = pairs.in_to & ~pairs.in_from, pairs.points_to, pairs.levels_to
-    return pairs.identity[rows].assign(
-        total=points[rows, 0].astype(int), level=_level_names(levels[rows, 0])
-    ).reset_index(drop=True)
+    identity = pairs.identity.select(["inn", "name", "municipality", "form"]).filter(rows)
+    return _frame(
+        {
+            **{column: identity[column] for column in identity.column_names},
+            "total": points[rows, 0].astype(int),
+            "level": _level_names(levels[rows, 0]),
+        }
+    )
 
 
 # --- paired tests ------------------------------------------------------------------------------
@@ -393,18 +556,18 @@ def _one_round_schools(pairs: _SchoolPairs, *, present: str) -> pd.DataFrame:
 
 def _track_changes(pairs: _SchoolPairs) -> pd.DataFrame:
     """Per scope: mean points in each round and the Wilcoxon signed-rank test over the pairs."""
-    points_from = pairs.points_from[pairs.paired]
-    points_to = pairs.points_to[pairs.paired]
-    step = np.sign(pairs.levels_to[pairs.paired] - pairs.levels_from[pairs.paired])
+    points_from = np.ascontiguousarray(pairs.points_from[pairs.paired].T)  # scope by scope
+    points_to = np.ascontiguousarray(pairs.points_to[pairs.paired].T)
+    counts = pairs.change_counts()
     return pd.DataFrame(
         [
             {
                 "scope": code,
                 "scope_name": name,
-                **_paired_points_test(points_from[:, column], points_to[:, column]),
-                "count_up": int((step[:, column] > 0).sum()),
-                "count_same": int((step[:, column] == 0).sum()),
-                "count_down": int((step[:, column] < 0).sum()),
+                **_paired_points_test(points_from[column], points_to[column]),
+                "count_up": int(counts[column, 0]),
+                "count_same": int(counts[column, 1]),
+                "count_down": int(counts[column, 2]),
             }
             for column, (code, name) in enumerate(pairs.scopes.items())
         ]
@@ -430,21 +593,62 @@ def _paired_points_test(before: np.ndarray, after: np.ndarray) -> dict[str, obje
     if not step.any():
         # scipy divides by zero here; with no change at all the answer is known.
         return result | {"statistic": 0.0, "p_value": 1.0, "effect_size_r": 0.0, "verdict": CHANGE_SAME}
-    test = stats.wilcoxon(after, before)
-    effect = _rank_biserial(step)
+    ranks = _SignedRanks.of(step)
+    statistic, p_value = _signed_rank_test(step, ranks)
+    effect = (ranks.plus - ranks.minus) / (ranks.plus + ranks.minus)
     return result | {
-        "statistic": float(test.statistic),
-        "p_value": float(test.pvalue),
+        "statistic": statistic,
+        "p_value": p_value,
         "effect_size_r": effect,
-        "verdict": _points_verdict(test.pvalue, effect),
+        "verdict": _points_verdict(p_value, effect),
     }
 
 
-def _rank_biserial(step: np.ndarray) -> float:
-    """(R+ − R−) / (R+ + R−) over the non-zero differences: +1 all rose, −1 all fell."""
-    nonzero = step[step != 0]
-    ranks = stats.rankdata(np.abs(nonzero))
-    return float((ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()) / ranks.sum())
+@dataclass(frozen=True)
+class _SignedRanks:
+    """The signed ranks of integer differences, zeros left out and ties at their average rank.
+
+    Points are integers, so tens of thousands of differences take a few dozen values: counting
+    each |difference| ranks them without a sort, and the sums are exact (half-integers).
+    """
+
+    plus: float
+    """Sum of the ranks of the rises."""
+    minus: float
+    """Sum of the ranks of the falls."""
+    ties: np.ndarray
+    """How many differences share each |difference| (ones for the untied)."""
+
+    @classmethod
+    def of(cls, step: np.ndarray) -> _SignedRanks:
+        nonzero = step[step != 0]
+        magnitude = np.abs(nonzero).astype(np.int64)
+        counts = np.bincount(magnitude)
+        rises = np.bincount(magnitude[nonzero > 0], minlength=len(counts))
+        average_rank = np.cumsum(counts) - (counts - 1) / 2
+        return cls(
+            plus=float(average_rank @ rises),
+            minus=float(average_rank @ (counts - rises)),
+            ties=counts[counts > 0],
+        )
+
+
+def _signed_rank_test(step: np.ndarray, ranks: _SignedRanks) -> tuple[float, float]:
+    """Statistic and two-sided p-value of scipy's `wilcoxon(step)`.
+
+    Beyond 50 pairs scipy uses the normal approximation with the tie correction and no continuity
+    correction, which needs only the rank sums and the tie sizes; up to 50 it may pick an exact or
+    a permutation p-value, so scipy itself is asked.
+    """
+    if len(step) <= _EXACT_TEST_MAX_PAIRS:
+        test = stats.wilcoxon(step)
+        return float(test.statistic), float(test.pvalue)
+    count = float(ranks.ties.sum())
+    ties = ranks.ties.astype(float)
+    mean = count * (count + 1) * 0.25
+    spread = np.sqrt((count * (count + 1) * (2 * count + 1) - (ties**3 - ties).sum() / 2) / 24)
+    z = (ranks.plus - mean) / spread
+    return min(ranks.plus, ranks.minus), float(2 * special.ndtr(-abs(z)))
 
 
 def _points_verdict(p_value: float, effect: float) -> str:
@@ -453,33 +657,39 @@ def _points_verdict(p_value: float, effect: float) -> str:
     return VERDICT_UP if effect > 0 else VERDICT_DOWN
 
 
-def _indicator_changes(deficits: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+def _indicator_changes(deficits: _DeficitPairs, catalogue: pd.DataFrame) -> pd.DataFrame:
     """Per shared indicator: deficits in each round, closed and opened, exact McNemar test."""
-    counts = (
-        deficits[deficits["breakdown"] == "indicator"]
-        .set_index("key_id")[_PAIR_COUNT_COLUMNS]
-        .reindex(catalogue.index, fill_value=0)
-        .astype(int)
+    answered, deficits_from, deficits_to, both = (
+        deficits.per_indicator(masks)[catalogue.index]
+        for masks in (
+            deficits.answered,
+            deficits.deficits_from,
+            deficits.deficits_to,
+            deficits.deficits_from & deficits.deficits_to,
+        )
     )
-    table = catalogue.join(counts).reset_index(drop=True)
-    enough = table["n_pairs"] >= MIN_SCHOOLS
-    pairs = table["n_pairs"].where(enough)
-    table["share_deficit_from"] = table["deficits_from"] / pairs
-    table["share_deficit_to"] = table["deficits_to"] / pairs
-    table["share_change"] = table["share_deficit_to"] - table["share_deficit_from"]
-    table["p_value"] = _mcnemar_p_values(table["closed"].to_numpy(), table["opened"].to_numpy())
-    table["verdict"] = np.select(
-        [
-            ~enough,
-            table["closed"] + table["opened"] == 0,
-            table["p_value"] >= SIGNIFICANCE,
-            table["closed"] > table["opened"],
-        ],
+    closed, opened = deficits_from - both, deficits_to - both
+    enough = answered >= MIN_SCHOOLS
+    share_from = deficits_from / np.where(enough, answered, np.nan)
+    share_to = deficits_to / np.where(enough, answered, np.nan)
+    p_values = _mcnemar_p_values(closed, opened)
+    verdicts = np.select(
+        [~enough, closed + opened == 0, p_values >= SIGNIFICANCE, closed > opened],
         [TOO_FEW, CHANGE_SAME, VERDICT_NOT_SIGNIFICANT, VERDICT_FEWER_DEFICITS],
         default=VERDICT_MORE_DEFICITS,
     )
-    table.loc[~enough, "p_value"] = np.nan
-    return table
+    return catalogue.reset_index(drop=True).assign(
+        n_pairs=answered,
+        deficits_from=deficits_from,
+        deficits_to=deficits_to,
+        closed=closed,
+        opened=opened,
+        share_deficit_from=share_from,
+        share_deficit_to=share_to,
+        share_change=share_to - share_from,
+        p_value=np.where(enough, p_values, np.nan),
+        verdict=verdicts,
+    )
 
 
 def _mcnemar_p_values(closed: np.ndarray, opened: np.ndarray) -> np.ndarray:
@@ -492,10 +702,25 @@ def _mcnemar_p_values(closed: np.ndarray, opened: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(closed, opened), closed + opened, 0.5))
 
 
-def _deficits_by_municipality(deficits: pd.DataFrame, pairs: _SchoolPairs) -> pd.DataFrame:
+def _deficits_by_municipality(deficits: _DeficitPairs, pairs: _SchoolPairs) -> pd.DataFrame:
     """Per municipality: schools in both rounds, deficits closed and opened, the balance."""
-    schools = pairs.identity[pairs.paired].groupby("municipality").size().rename("n_schools")
-    counts = deficits[deficits["breakdown"] == "municipality"].set_index("municipality")
-    table = pd.concat([schools, counts[_MUNICIPALITY_COUNT_COLUMNS]], axis=1).fillna(0).astype(int)
-    table.insert(3, "balance", table["closed"] - table["opened"])
-    return table.rename_axis("municipality").reset_index().sort_values("municipality", ignore_index=True)
+    encoded = pc.dictionary_encode(pairs.identity["municipality"].combine_chunks())
+    municipality = encoded.indices.to_numpy()[pairs.paired]
+    size = len(encoded.dictionary)
+
+    def total(masks: np.ndarray, *, failures: bool = False) -> np.ndarray:
+        per_school = deficits.per_school(masks, failures=failures)
+        return np.bincount(municipality, weights=per_school, minlength=size).astype(np.int64)
+
+    table = pd.DataFrame(
+        {
+            "municipality": encoded.dictionary.to_pandas(),
+            "n_schools": np.bincount(municipality, minlength=size),
+            "closed": total(deficits.closed),
+            "opened": total(deficits.opened),
+            "critical_closed": total(deficits.closed, failures=True),
+            "critical_opened": total(deficits.opened, failures=True),
+        }
+    )
+    table.insert(4, "balance", table["closed"] - table["opened"])
+    return table[table["n_schools"] > 0].sort_values("municipality", ignore_index=True)

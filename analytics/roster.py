@@ -16,6 +16,7 @@ import pyarrow as pa
 from analytics.errors import ImportRejected, Location, Problem
 from analytics.loading import Upload
 from analytics.parsing import read_table_rows
+from analytics.scoring import refresh_schools
 from analytics.text import clean_cell, normalize
 
 LOCALITIES = ("городская", "сельская")
@@ -71,6 +72,7 @@ def import_roster(con: duckdb.DuckDBPyConnection, upload: Upload) -> int:
         con.register("incoming_roster", table)
         con.execute("insert into roster by name select * from incoming_roster")
         con.unregister("incoming_roster")
+        refresh_schools(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -34,6 +34,14 @@ def rescore_all(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+def refresh_schools(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the `schools` table (identity and type of every school) from its rule, the view
+    `school_directory`: after the current schools or the roster change (call inside their transaction)."""
+    con.execute("delete from schools")
+    con.execute("insert into schools select * from school_directory")
+
+
 def _rebuild(con: duckdb.DuckDBPyConnection, round_id: int | None) -> None:
     con.execute(query("current_schools"), {"round_id": round_id})
     con.execute(query("school_scores"), {"round_id": round_id})
+    refresh_schools(con)

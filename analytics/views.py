@@ -4,9 +4,11 @@ Pages only read widgets, call these and draw, so everything a page shows can be 
 Streamlit. The functions take the store and plain values (a round, a municipality, a school
 type) and return DataFrames or frozen dataclasses; none of them writes.
 
-A school's type is a property of the school, not of a round: the `schools` view carries it
-(analytics/schema/0003_shared_views.sql). The queries written for the pages filter by it; the
-engine's scores, which know no type, are joined to it here.
+A school's type is a property of the school, not of a round: the `schools` table carries it
+(analytics/schema/0004_schools_table.sql), and the queries written for the pages join the
+engine's scores, which know no type, to it. A national round has 40,000 schools and 360,000
+school × scope scores and a page never shows them all, so counting, filtering and ranking
+happen in SQL and only the rows a page draws reach pandas.
 """
 
 from __future__ import annotations
@@ -17,15 +19,14 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics.deficits import deficit_frequency, school_deficits
 from analytics.documents.common import count_phrase, format_share, methodology_label
 from analytics.dynamics import school_history
 from analytics.errors import Problem
-from analytics.levels import school_scores_long, track_names
+from analytics.levels import track_names
 from analytics.loading import ImportPlan
 from analytics.rounds import Round, previous_round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
-from analytics.sql import query
+from analytics.sql import query, text_frame
 
 SCHOOL_TYPES = ("городская", "сельская", "коррекционная", "не указан")
 """School types as the filter offers them; «не указан» when the roster does not say."""
@@ -66,11 +67,6 @@ def municipalities(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def school_types(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """inn → school_type (коррекционная, городская, сельская or «не указан») of every school."""
-    return con.execute(query("school_types"), {"school_type": None}).df()
-
-
 def round_provenance(con: duckdb.DuckDBPyConnection, rnd: Round) -> RoundProvenance:
     """The round's methodology and the time of the latest import in force."""
     imported_at, count_schools = con.execute(
@@ -108,20 +104,11 @@ def describe_provenance(
     return " · ".join(parts)
 
 
-# --- scores of the filtered schools ----------------------------------------------------------
+# --- counts of the filtered schools -----------------------------------------------------------
 
 
-def scores_long(
-    con: duckdb.DuckDBPyConnection,
-    rnd: Round,
-    municipality: str | None = None,
-    school_type: str | None = None,
-) -> pd.DataFrame:
-    """The engine's school × scope scores with each school's type, filtered by type when asked."""
-    typed = school_scores_long(con, rnd, municipality).merge(school_types(con), on="inn", how="left")
-    if school_type:
-        typed = typed[typed["school_type"] == school_type]
-    return typed.reset_index(drop=True)
+def _where(rnd: Round, municipality: str | None, school_type: str | None) -> dict[str, object]:
+    return {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type}
 
 
 def scope_names(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, str]:
@@ -141,16 +128,13 @@ def level_counts(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """Schools per scope and level (every level present, zeros included) with their share."""
-    return _level_counts(scores_long(con, rnd, municipality, school_type), scope_names(con, rnd))
-
-
-def _level_counts(scores: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    names = scope_names(con, rnd)
+    counted = con.execute(query("scope_level_counts"), _where(rnd, municipality, school_type)).df()
     grid = pd.MultiIndex.from_product([list(names), range(len(LEVELS))], names=["scope", "level_rank"])
     counts = (
-        scores.groupby(["scope", "level_rank"])
-        .size()
+        counted.set_index(["scope", "level_rank"])["count_schools"]
         .reindex(grid, fill_value=0)
-        .rename("count_schools")
+        .astype(int)
         .reset_index()
     )
     per_scope = counts.groupby("scope")["count_schools"].transform("sum")
@@ -168,23 +152,18 @@ def municipality_levels(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """Schools per municipality and overall level, municipalities with most below-basic first."""
-    return _municipality_levels(scores_long(con, rnd, municipality, school_type))
-
-
-def _municipality_levels(scores: pd.DataFrame) -> pd.DataFrame:
-    total = scores[scores["scope"] == TOTAL_SCOPE]
-    if total.empty:
+    counted = con.execute(query("municipality_level_counts"), _where(rnd, municipality, school_type)).df()
+    if counted.empty:
         return pd.DataFrame(
             columns=["municipality", "level_rank", "level", "count_schools", "count_below_basic"]
         )
     grid = pd.MultiIndex.from_product(
-        [sorted(total["municipality"].unique()), range(len(LEVELS))], names=["municipality", "level_rank"]
+        [sorted(counted["municipality"].unique()), range(len(LEVELS))], names=["municipality", "level_rank"]
     )
     counts = (
-        total.groupby(["municipality", "level_rank"])
-        .size()
+        counted.set_index(["municipality", "level_rank"])["count_schools"]
         .reindex(grid, fill_value=0)
-        .rename("count_schools")
+        .astype(int)
         .reset_index()
     )
     below = counts[counts["level_rank"] == LOWEST_RANK].set_index("municipality")["count_schools"]
@@ -209,16 +188,10 @@ def municipality_counts(
 
 # --- which schools need support, and why ---------------------------------------------------
 
-
-def failed_critical(
-    con: duckdb.DuckDBPyConnection,
-    rnd: Round,
-    municipality: str | None = None,
-) -> pd.DataFrame:
-    """Critical indicators answered with 0 points: inn, track_code, number, indicator."""
-    return con.execute(
-        query("failed_critical"), {"round_id": rnd.round_id, "municipality": municipality}
-    ).df()
+SUMMARY_COLUMNS = [
+    "inn", "name", "municipality", "school_type", "points", "points_max", "level_rank", "level",
+    "count_tracks_lowest", "tracks_lowest", "count_failed_critical", "critical_failed",
+]  # fmt: skip
 
 
 def school_summary(
@@ -226,35 +199,30 @@ def school_summary(
     rnd: Round,
     municipality: str | None = None,
     school_type: str | None = None,
+    *,
+    selection: str = "all",
+    limit: int | None = None,
 ) -> pd.DataFrame:
-    """One row per school: total and level, tracks at the lowest level, failed critical indicators."""
-    return _school_summary(
-        scores_long(con, rnd, municipality, school_type),
-        failed_critical(con, rnd, municipality),
-        scope_names(con, rnd),
-    )
+    """One row per school: total and level, tracks at the lowest level, failed critical indicators.
+
+    `selection` keeps «all» schools, those needing «support» or the «below_basic» ones; rows come
+    in support order (lowest level, most failed critical indicators, most weak tracks first).
+    """
+    params = {**_where(rnd, municipality, school_type), "selection": selection, "limit": limit}
+    summary = con.execute(query("school_summary"), params).df()
+    names = sorted(_track_names_by_position(con, rnd).items())
+    summary["tracks_lowest"] = [
+        [name for position, name in names if mask >> position & 1] for mask in summary["tracks_lowest_mask"]
+    ]
+    summary["critical_failed"] = summary["critical_failed"].map(list)
+    return summary[SUMMARY_COLUMNS]
 
 
-SUMMARY_COLUMNS = [
-    "inn", "name", "municipality", "school_type", "points", "points_max", "level_rank", "level",
-    "count_tracks_lowest", "tracks_lowest", "count_failed_critical", "critical_failed",
-]  # fmt: skip
-
-
-def _school_summary(scores: pd.DataFrame, failed: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    if scores.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    order = {code: k for k, code in enumerate(names)}
-    lowest = scores[(scores["scope"] != TOTAL_SCOPE) & (scores["level_rank"] == LOWEST_RANK)]
-    lowest = lowest.assign(scope_order=lowest["scope"].map(order)).sort_values("scope_order")
-    tracks_lowest = lowest.groupby("inn")["scope"].agg(lambda codes: [names[code] for code in codes])
-    critical = failed.groupby("inn")["indicator"].agg(list)
-    summary = scores[scores["scope"] == TOTAL_SCOPE].copy()
-    summary["tracks_lowest"] = [tracks_lowest.get(inn, []) for inn in summary["inn"]]
-    summary["count_tracks_lowest"] = summary["tracks_lowest"].map(len)
-    summary["critical_failed"] = [critical.get(inn, []) for inn in summary["inn"]]
-    summary["count_failed_critical"] = summary["critical_failed"].map(len)
-    return summary[SUMMARY_COLUMNS].reset_index(drop=True)
+def _track_names_by_position(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[int, str]:
+    rows = con.execute(
+        "select track_order, track_name from tracks where version = ?", [rnd.methodology]
+    ).fetchall()
+    return dict(rows)
 
 
 def below_basic_schools(
@@ -264,11 +232,7 @@ def below_basic_schools(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """Schools whose overall level is «ниже базового», with the tracks and critical indicators behind it."""
-    return _below_basic(school_summary(con, rnd, municipality, school_type))
-
-
-def _below_basic(summary: pd.DataFrame) -> pd.DataFrame:
-    below = summary[summary["level_rank"] == LOWEST_RANK].copy()
+    below = school_summary(con, rnd, municipality, school_type, selection="below_basic")
     below["tracks_lowest"] = below["tracks_lowest"].map(", ".join)
     below["critical_failed"] = below["critical_failed"].map(lambda items: "; ".join(f"«{i}»" for i in items))
     return below.sort_values(["municipality", "points", "name"], ignore_index=True)
@@ -307,22 +271,14 @@ def support_list(
     limit: int = SUPPORT_LIST_LENGTH,
 ) -> pd.DataFrame:
     """The schools to support first: lowest overall level, most failed criticals and weak tracks."""
-    return _support(school_summary(con, rnd, municipality, school_type), limit)
-
-
-def _support(summary: pd.DataFrame, limit: int = SUPPORT_LIST_LENGTH) -> pd.DataFrame:
-    needs = summary[(summary["level_rank"] == LOWEST_RANK) | (summary["count_tracks_lowest"] > 0)].copy()
-    needs = needs.sort_values(
-        ["level_rank", "count_failed_critical", "count_tracks_lowest", "points", "name"],
-        ascending=[True, False, False, True, True],
-    ).head(limit)
+    needs = school_summary(con, rnd, municipality, school_type, selection="support", limit=limit)
     needs["reason"] = [support_reason(row) for _, row in needs.iterrows()] if len(needs) else []
-    return needs[["inn", "name", "municipality", "points", "level", "reason"]].reset_index(drop=True)
+    return needs[["inn", "name", "municipality", "points", "level", "reason"]]
 
 
 @dataclass(frozen=True)
 class RegionOverview:
-    """Everything «Обзор региона» draws from the scores, computed from one read of them."""
+    """Everything «Обзор региона» draws from the scores."""
 
     level_counts: pd.DataFrame
     municipality_levels: pd.DataFrame
@@ -336,15 +292,13 @@ def region_overview(
     municipality: str | None = None,
     school_type: str | None = None,
 ) -> RegionOverview:
-    """Level counts, municipalities, the support list and the below-basic list in one pass."""
-    scores = scores_long(con, rnd, municipality, school_type)
-    names = scope_names(con, rnd)
-    summary = _school_summary(scores, failed_critical(con, rnd, municipality), names)
+    """Level counts, municipalities, the support list and the below-basic list of the filtered schools."""
+    where = (con, rnd, municipality, school_type)
     return RegionOverview(
-        level_counts=_level_counts(scores, names),
-        municipality_levels=_municipality_levels(scores),
-        support=_support(summary),
-        below_basic=_below_basic(summary),
+        level_counts=level_counts(*where),
+        municipality_levels=municipality_levels(*where),
+        support=support_list(*where),
+        below_basic=below_basic_schools(*where),
     )
 
 
@@ -378,15 +332,14 @@ def participation(
     school_type: str | None = None,
 ) -> Participation:
     """Who was expected (the roster) and who passed; the list of expected schools that did not."""
-    passed = set(round_schools(con, rnd, municipality, school_type)["inn"])
-    roster = con.execute(query("roster_schools"), {"municipality": municipality}).df()
-    if school_type:
-        roster = roster[roster["school_type"] == school_type]
-    has_roster = bool(con.execute("select count(*) from roster").fetchone()[0])
+    where = _where(rnd, municipality, school_type)
+    has_roster, passed, expected, passed_expected = con.execute(
+        query("participation_counts"), where
+    ).fetchone()
+    missing = con.execute(query("roster_missing"), where).df()
     if not has_roster:
-        return Participation(False, len(passed), None, None, roster.iloc[0:0])
-    missing = roster[~roster["inn"].isin(passed)].reset_index(drop=True)
-    return Participation(True, len(passed), len(roster), int(roster["inn"].isin(passed).sum()), missing)
+        return Participation(False, passed, None, None, missing)
+    return Participation(True, passed, expected, passed_expected, missing)
 
 
 # --- one municipality: the school × track table ---------------------------------------------
@@ -416,41 +369,22 @@ def municipality_schools(
 
     Track columns are named by the track's Russian name (level text) and `<name> · баллы` (points).
     """
-    long = scores_long(con, rnd, municipality, school_type)
-    names = scope_names(con, rnd)
-    track_list = [name for code, name in names.items() if code != TOTAL_SCOPE]
-    identity = ["inn", "name", "municipality", "school_type", "points", "points_max", "level", "level_rank"]
-    change = ["points_prev", "level_prev", "points_change", "count_tracks_lowest"]
-    if long.empty:
-        return pd.DataFrame(columns=[*identity, *change, *track_list, *(f"{n} · баллы" for n in track_list)])
-    total = long[long["scope"] == TOTAL_SCOPE][identity].set_index("inn")
-    tracks = long[long["scope"] != TOTAL_SCOPE].assign(track=lambda f: f["scope"].map(names))
-    levels = tracks.pivot(index="inn", columns="track", values="level")[track_list]
-    points = tracks.pivot(index="inn", columns="track", values="points")[track_list]
-    points.columns = [f"{n} · баллы" for n in track_list]
-    total["count_tracks_lowest"] = (
-        tracks[tracks["level_rank"] == LOWEST_RANK].groupby("inn").size()
-    ).reindex(total.index, fill_value=0)
-    previous = _previous_totals(con, rnd, municipality)
-    total = total.join(previous)
-    total["points_change"] = total["points"] - total["points_prev"]
-    table = total.join(levels).join(points).reset_index()
-    return table[[*identity, *change, *track_list, *points.columns]].sort_values(
-        ["name", "inn"], ignore_index=True
-    )
-
-
-def _previous_totals(con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None) -> pd.DataFrame:
     before = previous_round(con, rnd)
-    empty = pd.DataFrame({"points_prev": pd.Series(dtype="Int64"), "level_prev": pd.Series(dtype=object)})
-    if before is None:
-        return empty.rename_axis("inn")
-    prev = school_scores_long(con, before, municipality).query("scope == @TOTAL_SCOPE")
-    return (
-        prev.set_index("inn")[["points", "level"]]
-        .rename(columns={"points": "points_prev", "level": "level_prev"})
-        .astype({"points_prev": "Int64"})
-    )
+    where = _where(rnd, municipality, school_type)
+    totals = con.execute(
+        query("municipality_school_totals"), {**where, "previous_round_id": before and before.round_id}
+    ).df()
+    tracks = con.execute(query("municipality_track_scores"), where).df()
+    names = {code: name for code, name in scope_names(con, rnd).items() if code != TOTAL_SCOPE}
+    track_list = list(names.values())
+    point_columns = [f"{n} · баллы" for n in track_list]
+    levels = tracks.pivot(index="inn", columns="scope", values="level_rank").rename(columns=names)
+    points = tracks.pivot(index="inn", columns="scope", values="points").rename(columns=names)
+    level_names = dict(enumerate(LEVELS))
+    levels = levels.reindex(columns=track_list).apply(lambda ranks: ranks.map(level_names))
+    points = points.reindex(columns=track_list).set_axis(point_columns, axis="columns")
+    totals = totals.astype({"points_prev": "Int64", "points_change": "Int64"})
+    return totals.join(levels, on="inn").join(points, on="inn")
 
 
 def order_schools(
@@ -549,11 +483,8 @@ def round_schools(
     municipality: str | None = None,
     school_type: str | None = None,
 ) -> pd.DataFrame:
-    """The schools of a round to pick from: inn, name, municipality, level, sorted by name."""
-    return con.execute(
-        query("round_schools"),
-        {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type},
-    ).df()
+    """The schools of a round to pick from: inn, name and municipality, sorted by name."""
+    return text_frame(con, "round_schools", _where(rnd, municipality, school_type))
 
 
 @dataclass(frozen=True)
@@ -595,35 +526,6 @@ def school_critical_indicators(con: duckdb.DuckDBPyConnection, rnd: Round, inn: 
 # --- deficits across schools ---------------------------------------------------------------
 
 
-def deficit_frequency_for(
-    con: duckdb.DuckDBPyConnection,
-    rnd: Round,
-    municipality: str | None = None,
-    school_type: str | None = None,
-) -> pd.DataFrame:
-    """The engine's deficit frequency, recounted over the schools of one type when one is chosen."""
-    if not school_type:
-        return deficit_frequency(con, rnd, municipality)
-    schools = scores_long(con, rnd, municipality, school_type).query("scope == @TOTAL_SCOPE")
-    deficits = school_deficits(con, rnd, municipality=municipality)
-    deficits = deficits[deficits["inn"].isin(schools["inn"])]
-    frequency = deficits.groupby(
-        ["form", "track_code", "track_name", "number", "indicator", "is_critical"], as_index=False
-    ).agg(
-        count_deficits=("inn", "size"),
-        count_failed_critical=("is_failed_critical", "sum"),
-        points_lost=("points_lost", "sum"),
-    )
-    frequency["count_schools"] = frequency["form"].map(schools.groupby("form").size())
-    frequency["share_deficit"] = frequency["count_deficits"] / frequency["count_schools"]
-    columns = deficit_frequency(con, rnd, municipality).columns
-    return frequency.sort_values(
-        ["count_deficits", "points_lost", "form", "number"],
-        ascending=[False, False, True, True],
-        ignore_index=True,
-    )[list(columns)]
-
-
 def top_deficits_by_track(
     frequency: pd.DataFrame, track_order: list[str], per_track: int = 5
 ) -> pd.DataFrame:
@@ -650,16 +552,8 @@ def schools_with_deficit(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """The schools that lost points on one indicator: who to invite to the same seminar."""
-    return con.execute(
-        query("indicator_deficits"),
-        {
-            "round_id": rnd.round_id,
-            "form": form,
-            "number": number,
-            "municipality": municipality,
-            "school_type": school_type,
-        },
-    ).df()
+    params = {**_where(rnd, municipality, school_type), "form": form, "number": number}
+    return text_frame(con, "indicator_deficits", params)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import duckdb
 
 from analytics import views
 from analytics.credibility import count_flags_by_municipality, count_flags_by_rule, flag_schools
-from analytics.deficits import plan_next_levels, school_deficits
+from analytics.deficits import deficit_frequency, plan_next_levels, school_deficits
 from analytics.documents import below_basic_inns
 from analytics.dynamics import compare_rounds
 from analytics.fidelity import school_fidelity
@@ -46,7 +46,7 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
     counts = views.municipality_counts(con, rnd)
     municipality = counts.sort_values("count_schools", ascending=False)["municipality"].iloc[0]
     inn = views.support_list(con, rnd)["inn"].iloc[0]
-    top = views.deficit_frequency_for(con, rnd).iloc[0]
+    top = deficit_frequency(con, rnd).iloc[0]
     flags = flag_schools(con, rnd)
     before = previous_round(con, rnd)
     dynamics = [
@@ -76,7 +76,7 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
             ("suggest_mentors", lambda: suggest_mentors(con, rnd, inn)),
         ],
         "deficits": [
-            ("deficit_frequency_for", lambda: views.deficit_frequency_for(con, rnd)),
+            ("deficit_frequency", lambda: deficit_frequency(con, rnd)),
             (
                 "schools_with_deficit",
                 lambda: views.schools_with_deficit(con, rnd, form=top["form"], number=int(top["number"])),

@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import views
+from analytics.deficits import deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
 from pages._shared import bulk_checklists, cached, require_schools, school_url, start_page
@@ -11,7 +12,7 @@ from pages._shared import bulk_checklists, cached, require_schools, school_url, 
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
 
-frequency = cached(views.deficit_frequency_for, *where)
+frequency = cached(deficit_frequency, *where)
 require_schools(filters, len(frequency))
 
 st.subheader("Самые частые дефициты")
@@ -120,7 +121,6 @@ target = st.radio("Для каких школ", list(targets), horizontal=True, 
 if targets[target] == "sharing":
     inns = sharing["inn"].tolist()
 else:
-    in_filter = set(cached(views.round_schools, *where)["inn"])
-    inns = [inn for inn in cached(below_basic_inns, rnd, filters.municipality) if inn in in_filter]
+    inns = cached(below_basic_inns, rnd, filters.municipality, filters.school_type)
     st.caption(f"Школ с общим уровнем «{LEVELS[0]}»: {len(inns)}")
 bulk_checklists(rnd, inns, scope_label=f"{scope}, {target}", key="deficits_checklists")

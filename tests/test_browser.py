@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from analytics import views
 from analytics.db import open_store
+from analytics.deficits import deficit_frequency
 from analytics.demo_db import build_demo_database
 from analytics.rounds import list_rounds
 
@@ -68,7 +69,7 @@ def read_expected(db: Path) -> Expected:
     try:
         rnd = list_rounds(con)[-1]
         school = views.support_list(con, rnd).iloc[0]
-        frequency = views.deficit_frequency_for(con, rnd, school["municipality"])
+        frequency = deficit_frequency(con, rnd, school["municipality"])
         choices = views.deficit_choices(frequency)
         key = next(iter(choices))
         form, number = key.split(":")

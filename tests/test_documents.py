@@ -308,6 +308,11 @@ class TestBulkChecklists:
         assert set(below_basic_inns(store, rnd)) == expected == {CRITICAL, LOW}
         assert below_basic_inns(store, rnd, GATCHINA) == [LOW]
 
+    def test_below_basic_inns_keep_to_the_school_type(self, store, rnd):
+        """Without a roster the general schools are of type «не указан», and none is correctional."""
+        assert set(below_basic_inns(store, rnd, school_type="не указан")) == {CRITICAL, LOW}
+        assert below_basic_inns(store, rnd, school_type="коррекционная") == []
+
     @pytest.mark.parametrize(
         ("inns", "fmt", "message"),
         [

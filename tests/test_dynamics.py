@@ -11,10 +11,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from analytics import dynamics
 from analytics.config import RUBRIC_DIR
 from analytics.db import open_store
 from analytics.dynamics import (
@@ -269,6 +271,17 @@ class TestPairedTests:
         assert row["statistic"] == pytest.approx(expected.statistic)
         assert row["p_value"] == pytest.approx(expected.pvalue)
         assert row["mean_change"] == pytest.approx((sum(after) - sum(before)) / len(PAIRED))
+
+    @pytest.mark.parametrize(("seed", "count"), [(1, 51), (2, 400), (3, 5000)])
+    def test_beyond_fifty_pairs_the_rank_counts_give_scipys_result(self, seed, count):
+        """A region's thousands of pairs are ranked by counting integer changes, not by scipy: same answer."""
+        rng = np.random.default_rng(seed)
+        before = rng.integers(20, 90, size=count)
+        after = before + rng.integers(-6, 8, size=count)
+        result = dynamics._paired_points_test(before, after)
+        expected = stats.wilcoxon(after - before)
+        assert result["statistic"] == pytest.approx(expected.statistic)
+        assert result["p_value"] == pytest.approx(expected.pvalue, rel=1e-9)
 
     def test_effect_size_is_the_matched_pairs_rank_biserial(self, comparison):
         """r = (sum of ranks of rises − sum of ranks of falls) / all ranks, zero changes left out."""

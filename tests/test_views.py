@@ -91,9 +91,13 @@ class TestLevelCounts:
 class TestSchoolTypes:
     def test_without_a_roster_general_schools_are_of_unknown_type(self, store):
         """«не указан» for every general school when no roster says urban or rural."""
-        types = views.school_types(store).set_index("inn")["school_type"]
-        assert set(types[types == "коррекционная"].index) == CORRECTIONAL_INNS
-        assert (types.drop(list(CORRECTIONAL_INNS)) == "не указан").all()
+        rnd = get_round(store, SPRING)
+        every, unknown, correctional = (
+            set(views.round_schools(store, rnd, school_type=school_type)["inn"])
+            for school_type in (None, "не указан", "коррекционная")
+        )
+        assert correctional == CORRECTIONAL_INNS
+        assert unknown == every - CORRECTIONAL_INNS
 
     def test_roster_locality_becomes_the_school_type(self, writable, tmp_path):
         """A roster row «сельская» makes the school rural in every filter."""
@@ -101,7 +105,7 @@ class TestSchoolTypes:
             tmp_path / "roster.csv", [(BELOW_BASIC_INN, "МОБУ «СОШ №1»", KIROVSK, "сельская", "нет")]
         )
         import_roster(writable, Upload.from_path(roster))
-        rural = views.scores_long(writable, get_round(writable, SPRING), school_type="сельская")
+        rural = views.round_schools(writable, get_round(writable, SPRING), school_type="сельская")
         assert set(rural["inn"]) == {BELOW_BASIC_INN}
 
 
@@ -328,23 +332,21 @@ class TestSchool:
 
 
 class TestDeficits:
-    def test_type_filter_recounts_the_engine_frequency_over_those_schools(self, store):
-        """«не указан» holds every general school, so its frequency equals the engine's general rows."""
+    @pytest.mark.parametrize(
+        ("school_type", "form"), [("не указан", "general"), ("коррекционная", "correctional")]
+    )
+    def test_type_filter_counts_only_the_schools_of_that_type(self, store, school_type, form):
+        """Without a roster a school's type follows its form, so a type's frequency is that form's rows."""
         rnd = get_round(store, SPRING)
-        engine = deficit_frequency(store, rnd).query("form == 'general'")
-        recounted = views.deficit_frequency_for(store, rnd, school_type="не указан")
-        key = ["form", "number"]
-        columns = ["count_schools", "count_deficits", "count_failed_critical", "points_lost"]
-        merged = engine.merge(recounted, on=key, suffixes=("_engine", "_views"))
-        assert len(merged) == len(recounted[recounted["count_deficits"] > 0])
-        for column in columns:
-            assert (merged[f"{column}_engine"] == merged[f"{column}_views"]).all(), column
+        engine = deficit_frequency(store, rnd)
+        typed = deficit_frequency(store, rnd, school_type=school_type)
+        pd.testing.assert_frame_equal(typed, engine[engine["form"] == form].reset_index(drop=True))
 
     def test_top_deficits_keep_rubric_track_order_and_the_limit(self, store):
         """Tracks in rubric order, at most `per_track` rows each, most frequent first."""
         rnd = get_round(store, SPRING)
         top = views.top_deficits_by_track(
-            views.deficit_frequency_for(store, rnd), list(views.scope_names(store, rnd)), per_track=2
+            deficit_frequency(store, rnd), list(views.scope_names(store, rnd)), per_track=2
         )
         assert top["track_code"].iloc[0] == "knowledge"
         assert top.groupby("track_code").size().max() == 2
@@ -356,7 +358,7 @@ class TestDeficits:
         rnd = get_round(store, SPRING)
         sharing = views.schools_with_deficit(store, rnd, form="general", number=10)
         assert len(sharing) == 10
-        choices = views.deficit_choices(views.deficit_frequency_for(store, rnd))
+        choices = views.deficit_choices(deficit_frequency(store, rnd))
         assert choices["general:10"].endswith("— 10 школ")
 
 

@@ -29,9 +29,8 @@ from analytics.documents.common import (
 )
 from analytics.documents.school_results import Deficit, SchoolResult, load_school_result, load_school_results
 from analytics.errors import SamodiagError
-from analytics.levels import school_scores_long
 from analytics.rounds import Round
-from analytics.rubric import TOTAL_SCOPE
+from analytics.sql import query
 
 Progress = Callable[[float, str], None]
 FORMATS = ("xlsx", "docx")
@@ -126,12 +125,17 @@ def checklist_docx(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> byte
 
 
 def below_basic_inns(
-    con: duckdb.DuckDBPyConnection, rnd: Round, municipality: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    municipality: str | None = None,
+    school_type: str | None = None,
 ) -> list[str]:
     """ИНН of the schools whose overall level is «ниже базового», by municipality and name."""
-    scores = school_scores_long(con, rnd, municipality)
-    below = scores[(scores["scope"] == TOTAL_SCOPE) & (scores["level_rank"] == 0)]
-    return below["inn"].tolist()
+    rows = con.execute(
+        query("below_basic_inns"),
+        {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type},
+    ).fetchall()
+    return [inn for (inn,) in rows]
 
 
 def checklists_zip(

@@ -1,26 +1,105 @@
--- How many schools share each deficit: the material for group seminars.
+-- How many schools share each deficit, of one municipality and school type or all: the material
+-- for group seminars.
 --
 -- The round's answers are counted per answer option first, an integer key with a few hundred
 -- values, and only those counts are joined to the indicators and summed per indicator: grouping
 -- millions of national answers by the indicator's texts directly took several times as long.
+--
+-- Only the answers in force count: a school's answers from its current import. Matching each of a
+-- national round's millions of answers to its school took most of the query's time, and usually
+-- every school of an import is in force (a later import replaces whole schools, and most rounds
+-- have one import). Such an import's answers are counted per import and option without looking
+-- at the schools; the answers of the other imports, and all answers when one municipality or
+-- school type is asked for, are still matched school by school.
 with
 
-current_answers as (
+import_sizes as (
     select
-        a.option_id,
+        import_id,
+        count(*) as count_schools,
+    from import_schools
+    where round_id = $round_id
+    group by import_id
+),
+
+import_schools_in_force as (
+    select
+        import_id,
+        count(*) as count_schools,
+    from current_schools
+    where round_id = $round_id
+    group by import_id
+),
+
+whole_imports as (
+    -- The imports whose every school is in force (their answers are the schools' answers).
+    select s.import_id,
+    from import_sizes as s
+    join import_schools_in_force as f on f.import_id = s.import_id
+    where
+        f.count_schools = s.count_schools
+        and $municipality is null
+        and $school_type is null
+),
+
+counted_schools as (
+    -- The schools in force whose answers are matched one by one.
+    select
+        c.import_id,
+        c.inn,
     from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
     join schools as sc on sc.inn = c.inn
     where
         c.round_id = $round_id
+        and c.import_id not in (select import_id from whole_imports)
         and ($municipality is null or sc.municipality = $municipality)
+        and ($school_type is null or sc.school_type = $school_type)
+),
+
+import_option_counts as (
+    -- Two integer keys: a cheap grouping, and it spares joining the answers to the imports.
+    select
+        import_id,
+        option_id,
+        count(*) as count_schools,
+    from answers
+    where
+        round_id = $round_id
+        and $municipality is null
+        and $school_type is null
+    group by import_id, option_id
+),
+
+whole_import_counts as (
+    select
+        n.option_id,
+        sum(n.count_schools) as count_schools,
+    from import_option_counts as n
+    semi join whole_imports as w on w.import_id = n.import_id
+    group by n.option_id
+),
+
+school_answer_counts as (
+    select
+        a.option_id,
+        count(*) as count_schools,
+    from answers as a
+    join counted_schools as s on s.import_id = a.import_id and s.inn = a.inn
+    where a.round_id = $round_id
+    group by a.option_id
+),
+
+counted_options as (
+    select * from whole_import_counts
+    union all
+    select * from school_answer_counts
 ),
 
 option_counts as (
     select
         option_id,
-        count(*) as count_schools,
-    from current_answers
+        sum(count_schools) as count_schools,
+    from counted_options
     group by option_id
 ),
 

@@ -1,30 +1,30 @@
--- Points and level of the listed schools ($inns, by position) in two rounds, per scope: position
--- 0 is the total, 1… the tracks of $track_codes. Integers only, so 40,000 schools × 9 scopes × 2
--- rounds travel to numpy in milliseconds; a school missing from a round simply has no rows there.
+-- Points and level of every school of two rounds in each comparable scope, one row per school:
+-- each (round, scope) figure is packed into one integer,
+--     code = (slot << 24) | (level_rank << 16) | points,    slot = side × count of scopes + scope,
+-- side 0 for $from_round_id and 1 for $to_round_id, scope 0 for the total and then the order of
+-- $scopes. Grouping by ИНН alone into one flat list per school brings 40,000 schools × 9 scopes ×
+-- 2 rounds to numpy in tens of milliseconds: rows joined to the listed schools by ИНН cost a third
+-- more, one list per figure four times as much.
 with
 
-listed_schools as (
+scopes as (
     select
-        unnest($inns) as inn,
-        unnest(range(len($inns))) as school_index,
-),
-
-scores as (
-    select
-        s.school_index,
-        (sc.round_id = $to_round_id)::tinyint as side,
-        if(sc.scope = 'total', 0, list_position($track_codes, sc.scope)) as scope_index,
-        sc.points,
-        sc.level_rank,
-    from school_scores as sc
-    join listed_schools as s on s.inn = sc.inn
-    where sc.round_id in ($from_round_id, $to_round_id)
+        unnest($scopes) as scope,
+        unnest(range(len($scopes))) as scope_index,
 ),
 
 final as (
-    select *
-    from scores
-    where scope_index is not null
+    select
+        s.inn,
+        list(
+            (((s.round_id = $to_round_id)::bigint * len($scopes) + p.scope_index) << 24)
+            | (s.level_rank::bigint << 16)
+            | s.points
+        ) as codes,
+    from school_scores as s
+    join scopes as p on p.scope = s.scope
+    where s.round_id in ($from_round_id, $to_round_id)
+    group by s.inn
 )
 
 select * from final

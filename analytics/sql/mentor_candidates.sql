@@ -6,6 +6,11 @@
 -- ranked once per such profile and track, not once per school: a region's below-basic schools
 -- share a few hundred profiles. A mentor is never the school itself: it is at «высокий» in the
 -- track where the school is below basic.
+--
+-- Asked for one school, the query reads only what that school needs: the candidates are the
+-- schools at «высокий» in the tracks where some listed school is below basic, not every track of
+-- the round, and the best of them per profile come from a top-N aggregate (arg_min with a limit)
+-- rather than from a window sorting all of them.
 with
 
 listed_schools as (
@@ -14,38 +19,63 @@ listed_schools as (
         unnest(range(len($inns))) as school_index,
 ),
 
-track_levels as (
+mentee_tracks as (
     select
         s.inn,
+        l.school_index,
         s.scope as track_code,
-        s.points,
-        s.level_rank,
+    from school_scores as s
+    join listed_schools as l on l.inn = s.inn
+    where
+        s.round_id = $round_id
+        and s.scope <> 'total'
+        and s.level_rank = $lowest_rank
+),
+
+high_tracks as (
+    select
+        inn,
+        scope as track_code,
+        points,
+        level_rank,
+    from school_scores
+    where
+        round_id = $round_id
+        and level_rank = $highest_rank
+        and scope in (select track_code from mentee_tracks)
+),
+
+school_profiles as (
+    select
+        c.inn,
         c.form,
         sc.name,
         sc.municipality,
         sc.locality,
-    from school_scores as s
-    join current_schools as c on c.round_id = s.round_id and c.inn = s.inn
-    join schools as sc on sc.inn = s.inn
-    where s.round_id = $round_id and s.scope <> 'total'
-),
-
-mentee_tracks as (
-    select
-        t.*,
-        s.school_index,
-    from track_levels as t
-    join listed_schools as s on s.inn = t.inn
-    where t.level_rank = $lowest_rank
+    from current_schools as c
+    join schools as sc on sc.inn = c.inn
+    where c.round_id = $round_id
 ),
 
 mentee_profiles as (
+    select
+        t.inn,
+        t.school_index,
+        t.track_code,
+        p.municipality,
+        p.form,
+        p.locality,
+    from mentee_tracks as t
+    join school_profiles as p on p.inn = t.inn
+),
+
+profiles as (
     select distinct
         track_code,
         municipality,
         form,
         locality,
-    from mentee_tracks
+    from mentee_profiles
 ),
 
 candidates as (
@@ -54,33 +84,61 @@ candidates as (
         p.municipality,
         p.form,
         p.locality,
-        c.inn as mentor_inn,
-        c.name as mentor_name,
-        c.municipality as mentor_municipality,
-        c.points as mentor_points,
-        c.level_rank as mentor_level_rank,
-        c.municipality = p.municipality as is_same_municipality,
-        c.form = p.form as is_same_form,
-        coalesce(c.locality = p.locality, false) as is_same_locality,
-    from mentee_profiles as p
-    join track_levels as c on c.track_code = p.track_code and c.level_rank = $highest_rank
+        h.inn as mentor_inn,
+        s.name as mentor_name,
+        s.municipality as mentor_municipality,
+        h.points as mentor_points,
+        h.level_rank as mentor_level_rank,
+        s.municipality = p.municipality as is_same_municipality,
+        s.form = p.form as is_same_form,
+        coalesce(s.locality = p.locality, false) as is_same_locality,
+    from profiles as p
+    join high_tracks as h on h.track_code = p.track_code
+    join school_profiles as s on s.inn = h.inn
+),
+
+top_mentors as (
+    -- arg_min keeps the $limit_per_track candidates with the smallest key, smallest first: the
+    -- key's fields are the order of usefulness, each written so that smaller is better.
+    select
+        track_code,
+        municipality,
+        form,
+        locality,
+        arg_min(
+            {
+                'mentor_inn': mentor_inn,
+                'mentor_name': mentor_name,
+                'mentor_municipality': mentor_municipality,
+                'mentor_points': mentor_points,
+                'mentor_level_rank': mentor_level_rank,
+                'is_same_municipality': is_same_municipality,
+                'is_same_form': is_same_form,
+                'is_same_locality': is_same_locality,
+            },
+            {
+                'is_other_municipality': not is_same_municipality,
+                'is_other_form': not is_same_form,
+                'is_other_locality': not is_same_locality,
+                'points_short': -mentor_points,
+                'mentor_name': mentor_name,
+                'mentor_inn': mentor_inn,
+            },
+            $limit_per_track
+        ) as mentors,
+    from candidates
+    group by all
 ),
 
 ranked as (
     select
-        *,
-        row_number() over (
-            partition by track_code, municipality, form, locality
-            order by
-                is_same_municipality desc,
-                is_same_form desc,
-                is_same_locality desc,
-                mentor_points desc,
-                mentor_name,
-                mentor_inn
-        ) as mentor_rank,
-    from candidates
-    qualify mentor_rank <= $limit_per_track
+        track_code,
+        municipality,
+        form,
+        locality,
+        unnest(mentors, recursive := true),
+        generate_subscripts(mentors, 1) as mentor_rank,
+    from top_mentors
 ),
 
 final as (
@@ -99,7 +157,7 @@ final as (
         r.is_same_locality,
         t.track_order,
         r.mentor_rank,
-    from mentee_tracks as m
+    from mentee_profiles as m
     join ranked as r
         on r.track_code = m.track_code
         and r.municipality = m.municipality

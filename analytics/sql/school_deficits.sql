@@ -1,17 +1,41 @@
 -- Every indicator where a school lost points, with the answer that gives the maximum.
+--
+-- The school filter is written into each CTE that reads a table or a shared view rather than left
+-- to the joins: a join on inn does not reach through a grouping (`schools` was a view grouping
+-- every round's current_schools), and asked for one school the query grouped the whole country.
 with
 
-current_answers as (
+listed_schools as (
     select
-        c.round_id,
-        c.inn,
-        a.number,
-        a.option_id,
-    from current_schools as c
-    join answers as a on a.import_id = c.import_id and a.inn = c.inn
+        inn,
+        name,
+        municipality,
+    from schools
     where
-        c.round_id = $round_id
-        and ($inn is null or c.inn = $inn)
+        ($inn is null or inn = $inn)
+        and ($municipality is null or municipality = $municipality)
+),
+
+deficit_answers as (
+    select
+        round_id,
+        inn,
+        version,
+        form,
+        track_code,
+        number,
+        indicator,
+        is_critical,
+        answer as answer_current,
+        points as points_current,
+        points_max,
+        points_max - points as points_lost,
+        is_failed_critical,
+    from current_answers
+    where
+        round_id = $round_id
+        and ($inn is null or inn = $inn)
+        and points < points_max
 ),
 
 best_answers as (
@@ -26,32 +50,27 @@ best_answers as (
 
 final as (
     select
-        a.round_id,
-        a.inn,
+        d.round_id,
+        d.inn,
         sc.name,
         sc.municipality,
-        o.form,
-        i.track_code,
+        d.form,
+        d.track_code,
         t.track_name,
         t.track_order,
-        i.number,
-        i.indicator,
-        i.is_critical,
-        o.answer as answer_current,
-        o.points as points_current,
-        i.points_max,
-        i.points_max - o.points as points_lost,
+        d.number,
+        d.indicator,
+        d.is_critical,
+        d.answer_current,
+        d.points_current,
+        d.points_max,
+        d.points_lost,
         b.answer_best,
-        i.is_critical and o.points = 0 as is_failed_critical,
-    from current_answers as a
-    join answer_options as o on o.option_id = a.option_id
-    join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number
-    join tracks as t on t.version = i.version and t.track_code = i.track_code
-    join best_answers as b on b.version = o.version and b.form = o.form and b.number = o.number
-    join schools as sc on sc.inn = a.inn
-    where
-        o.points < i.points_max
-        and ($municipality is null or sc.municipality = $municipality)
+        d.is_failed_critical,
+    from deficit_answers as d
+    join tracks as t on t.version = d.version and t.track_code = d.track_code
+    join best_answers as b on b.version = d.version and b.form = d.form and b.number = d.number
+    join listed_schools as sc on sc.inn = d.inn
 )
 
 select * from final

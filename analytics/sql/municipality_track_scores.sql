@@ -1,0 +1,26 @@
+-- Each track's points and level of the schools of one municipality and school type (or all) in
+-- a round, for the school × track table.
+with
+
+chosen_schools as (
+    select inn
+    from schools
+    where
+        ($municipality is null or municipality = $municipality)
+        and ($school_type is null or school_type = $school_type)
+),
+
+final as (
+    select
+        s.inn,
+        s.scope,
+        s.points,
+        s.level_rank,
+    from school_scores as s
+    semi join chosen_schools as c on c.inn = s.inn
+    where
+        s.round_id = $round_id
+        and s.scope <> 'total'
+)
+
+select * from final
