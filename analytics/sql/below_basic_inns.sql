@@ -8,13 +8,11 @@ final as (
         sc.municipality,
         sc.name,
     from school_scores as s
-    join schools as sc on sc.inn = s.inn
+    join chosen_schools($municipality, $school_type) as sc on sc.inn = s.inn
     where
         s.round_id = $round_id
         and s.scope = 'total'
         and s.level_rank = 0
-        and ($municipality is null or sc.municipality = $municipality)
-        and ($school_type is null or sc.school_type = $school_type)
 )
 
 select inn from final

@@ -48,12 +48,10 @@ counted_schools as (
         c.import_id,
         c.inn,
     from current_schools as c
-    join schools as sc on sc.inn = c.inn
+    semi join chosen_schools($municipality, $school_type) as sc on sc.inn = c.inn
     where
         c.round_id = $round_id
         and c.import_id not in (select import_id from whole_imports)
-        and ($municipality is null or sc.municipality = $municipality)
-        and ($school_type is null or sc.school_type = $school_type)
 ),
 
 import_option_counts as (

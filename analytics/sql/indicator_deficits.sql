@@ -28,10 +28,7 @@ final as (
         d.points_max,
         d.is_failed_critical,
     from deficit_answers as d
-    join schools as sc on sc.inn = d.inn
-    where
-        ($municipality is null or sc.municipality = $municipality)
-        and ($school_type is null or sc.school_type = $school_type)
+    join chosen_schools($municipality, $school_type) as sc on sc.inn = d.inn
 )
 
 select * from final

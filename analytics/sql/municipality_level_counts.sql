@@ -2,22 +2,12 @@
 -- all: which municipalities carry the below-basic schools.
 with
 
-chosen_schools as (
-    select
-        inn,
-        municipality,
-    from schools
-    where
-        ($municipality is null or municipality = $municipality)
-        and ($school_type is null or school_type = $school_type)
-),
-
 totals as (
     select
         c.municipality,
         s.level_rank,
     from school_scores as s
-    join chosen_schools as c on c.inn = s.inn
+    join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     where
         s.round_id = $round_id
         and s.scope = 'total'

@@ -3,22 +3,10 @@
 -- lowest level.
 with
 
-chosen_schools as (
-    select
-        inn,
-        name,
-        municipality,
-        school_type,
-    from schools
-    where
-        ($municipality is null or municipality = $municipality)
-        and ($school_type is null or school_type = $school_type)
-),
-
 scores as (
     select s.*
     from school_scores as s
-    semi join chosen_schools as c on c.inn = s.inn
+    semi join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     where s.round_id = $round_id
 ),
 
@@ -39,7 +27,7 @@ previous_totals as (
         s.points as points_prev,
         l.level as level_prev,
     from school_scores as s
-    semi join chosen_schools as c on c.inn = s.inn
+    semi join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     join levels as l on l.level_rank = s.level_rank
     where
         s.round_id = $previous_round_id
@@ -61,7 +49,7 @@ final as (
         s.points - p.points_prev as points_change,
         coalesce(w.count_tracks_lowest, 0) as count_tracks_lowest,
     from scores as s
-    join chosen_schools as c on c.inn = s.inn
+    join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     join levels as l on l.level_rank = s.level_rank
     left join previous_totals as p on p.inn = s.inn
     left join lowest_track_counts as w on w.inn = s.inn

@@ -2,14 +2,6 @@
 -- a round, for the school × track table.
 with
 
-chosen_schools as (
-    select inn
-    from schools
-    where
-        ($municipality is null or municipality = $municipality)
-        and ($school_type is null or school_type = $school_type)
-),
-
 final as (
     select
         s.inn,
@@ -17,7 +9,7 @@ final as (
         s.points,
         s.level_rank,
     from school_scores as s
-    semi join chosen_schools as c on c.inn = s.inn
+    semi join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     where
         s.round_id = $round_id
         and s.scope <> 'total'

@@ -6,12 +6,10 @@ with
 passed as (
     select s.inn
     from school_scores as s
-    join schools as sc on sc.inn = s.inn
+    semi join chosen_schools($municipality, $school_type) as sc on sc.inn = s.inn
     where
         s.round_id = $round_id
         and s.scope = 'total'
-        and ($municipality is null or sc.municipality = $municipality)
-        and ($school_type is null or sc.school_type = $school_type)
 ),
 
 expected as (

@@ -9,18 +9,6 @@
 -- mask of rubric positions (tracks.track_order); analytics.views names them.
 with
 
-chosen_schools as (
-    select
-        inn,
-        name,
-        municipality,
-        school_type,
-    from schools
-    where
-        ($municipality is null or municipality = $municipality)
-        and ($school_type is null or school_type = $school_type)
-),
-
 totals as (
     select
         inn,
@@ -71,7 +59,7 @@ summary as (
         coalesce(w.tracks_lowest_mask, 0) as tracks_lowest_mask,
         t.count_failed_critical,
     from totals as t
-    join chosen_schools as c on c.inn = t.inn
+    join chosen_schools($municipality, $school_type) as c on c.inn = t.inn
     join levels as l on l.level_rank = t.level_rank
     left join lowest_tracks as w on w.inn = t.inn
 ),

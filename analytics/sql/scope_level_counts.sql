@@ -2,20 +2,12 @@
 -- type or all: the counts «Обзор региона» charts, counted where the scores are.
 with
 
-chosen_schools as (
-    select inn
-    from schools
-    where
-        ($municipality is null or municipality = $municipality)
-        and ($school_type is null or school_type = $school_type)
-),
-
 scores as (
     select
         s.scope,
         s.level_rank,
     from school_scores as s
-    semi join chosen_schools as c on c.inn = s.inn
+    semi join chosen_schools($municipality, $school_type) as c on c.inn = s.inn
     where s.round_id = $round_id
 ),
 
