@@ -232,7 +232,11 @@ def below_basic_schools(
     school_type: str | None = None,
 ) -> pd.DataFrame:
     """Schools whose overall level is «ниже базового», with the tracks and critical indicators behind it."""
-    below = school_summary(con, rnd, municipality, school_type, selection="below_basic")
+    return _below_basic(school_summary(con, rnd, municipality, school_type, selection="below_basic"))
+
+
+def _below_basic(summary: pd.DataFrame) -> pd.DataFrame:
+    below = summary[summary["level_rank"] == LOWEST_RANK].copy()
     below["tracks_lowest"] = below["tracks_lowest"].map(", ".join)
     below["critical_failed"] = below["critical_failed"].map(lambda items: "; ".join(f"«{i}»" for i in items))
     return below.sort_values(["municipality", "points", "name"], ignore_index=True)
@@ -271,7 +275,12 @@ def support_list(
     limit: int = SUPPORT_LIST_LENGTH,
 ) -> pd.DataFrame:
     """The schools to support first: lowest overall level, most failed criticals and weak tracks."""
-    needs = school_summary(con, rnd, municipality, school_type, selection="support", limit=limit)
+    return _support(school_summary(con, rnd, municipality, school_type, selection="support", limit=limit))
+
+
+def _support(summary: pd.DataFrame, limit: int = SUPPORT_LIST_LENGTH) -> pd.DataFrame:
+    """The first `limit` rows of a summary of schools needing support, in support order, with reasons."""
+    needs = summary.head(limit).copy()
     needs["reason"] = [support_reason(row) for _, row in needs.iterrows()] if len(needs) else []
     return needs[["inn", "name", "municipality", "points", "level", "reason"]]
 
@@ -292,13 +301,18 @@ def region_overview(
     municipality: str | None = None,
     school_type: str | None = None,
 ) -> RegionOverview:
-    """Level counts, municipalities, the support list and the below-basic list of the filtered schools."""
+    """Level counts, municipalities, the support list and the below-basic list of the filtered schools.
+
+    Both lists come from one read of the schools: every below-basic school needs support, so the
+    support list's schools and the below-basic ones, in support order, hold both.
+    """
     where = (con, rnd, municipality, school_type)
+    listed = school_summary(*where, selection="support_and_below_basic", limit=SUPPORT_LIST_LENGTH)
     return RegionOverview(
         level_counts=level_counts(*where),
         municipality_levels=municipality_levels(*where),
-        support=support_list(*where),
-        below_basic=below_basic_schools(*where),
+        support=_support(listed),
+        below_basic=_below_basic(listed),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+from analytics import views
 from analytics.db import open_store
 from analytics.demo_db import build_demo_database, ensure_demo_database
 from analytics.fidelity import fidelity_report
@@ -35,6 +37,19 @@ class TestDemoDatabase:
         con = open_store(path)
         for rnd in list_rounds(con):
             assert fidelity_report(con, rnd).empty
+        con.close()
+
+    def test_overview_reads_the_same_lists_as_the_separate_functions(self, demo):
+        """More schools need support than the list holds: the overview's single read still gives the
+        support list and the below-basic list that each function gives alone."""
+        path, _ = demo
+        con = open_store(path)
+        rnd = list_rounds(con)[-1]
+        overview = views.region_overview(con, rnd)
+        assert len(overview.support) == views.SUPPORT_LIST_LENGTH
+        assert len(overview.below_basic) > 0
+        pd.testing.assert_frame_equal(overview.support, views.support_list(con, rnd))
+        pd.testing.assert_frame_equal(overview.below_basic, views.below_basic_schools(con, rnd))
         con.close()
 
     def test_roster_gives_every_school_a_type(self, demo):

@@ -3,7 +3,8 @@
 -- most failed critical indicators, most weak tracks, fewest points first).
 --
 -- $selection keeps 'all' schools, those needing 'support' (below basic overall or in some
--- track) or the 'below_basic' ones; $limit (null = no limit) cuts the support list short.
+-- track), the 'below_basic' ones, or 'support_and_below_basic' (what «Обзор региона» lists,
+-- read in one pass); $limit (null = no limit) cuts the support list short.
 -- Schools are counted and chosen first and only the chosen ones get their failed indicators: a
 -- national round has 40,000 schools and the support list fifteen. The weak tracks come as a bit
 -- mask of rubric positions (tracks.track_order); analytics.views names them.
@@ -64,17 +65,28 @@ summary as (
     left join lowest_tracks as w on w.inn = t.inn
 ),
 
-chosen_summary as (
-    select *
+ranked_summary as (
+    select
+        *,
+        level_rank = 0 or count_tracks_lowest > 0 as needs_support,
+        row_number() over (
+            partition by needs_support
+            order by level_rank, count_failed_critical desc, count_tracks_lowest desc, points, name, inn
+        ) as support_rank,
     from summary
+),
+
+chosen_summary as (
+    select * exclude (needs_support, support_rank)
+    from ranked_summary
     where
         case $selection
-            when 'support' then level_rank = 0 or count_tracks_lowest > 0
+            when 'support' then needs_support and support_rank <= coalesce($limit, support_rank)
             when 'below_basic' then level_rank = 0
+            when 'support_and_below_basic'
+                then needs_support and support_rank <= coalesce($limit, support_rank) or level_rank = 0
             else true
         end
-    order by level_rank, count_failed_critical desc, count_tracks_lowest desc, points, name, inn
-    limit $limit
 ),
 
 failed_critical_options as (
