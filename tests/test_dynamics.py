@@ -260,6 +260,7 @@ class TestPairedTests:
     @pytest.mark.parametrize("scope", ["total", "knowledge", "health", "environment"])
     def test_wilcoxon_equals_scipy_on_the_same_pairs(self, comparison, rubric, scope):
         """Statistic and p-value are scipy's signed-rank test on the planted points of paired schools."""
+
         def points(total: int) -> int:
             return total if scope == "total" else spread(rubric, total)[scope]
 
@@ -356,6 +357,47 @@ class TestDeficitsByMunicipality:
         assert table.loc[LUGA, "n_schools"] == 3
         assert (table["balance"] == table["closed"] - table["opened"]).all()
         assert (table.loc[KIROV, "critical_closed"], table.loc[KIROV, "critical_opened"]) == (1, 0)
+
+
+CORRECTED_IN_AUTUMN = {"4700000011": 90, "4700000100": 40}
+"""Autumn totals two schools corrected by a later import (their first autumn import: 50 and 70)."""
+
+
+class TestReplacedAnswers:
+    def store_with_autumn(self, path: Path, rubric: Rubric, *, corrected_later: bool):
+        con = open_store(path / "store.duckdb")
+        spring = [spec_for(rubric, inn, m, a, spring=True) for inn, m, a, _ in SCHOOLS if a is not None]
+        import_round(con, rubric, path, SPRING, spring)
+        autumn = {inn: (m, b) for inn, m, _, b in SCHOOLS if b is not None}
+        first = {
+            inn: b if corrected_later else CORRECTED_IN_AUTUMN.get(inn, b) for inn, (_, b) in autumn.items()
+        }
+        import_round(
+            con,
+            rubric,
+            path,
+            AUTUMN,
+            [spec_for(rubric, i, autumn[i][0], t, spring=False) for i, t in first.items()],
+        )
+        if corrected_later:
+            fixes = [
+                spec_for(rubric, i, autumn[i][0], t, spring=False) for i, t in CORRECTED_IN_AUTUMN.items()
+            ]
+            import_round(con, rubric, path / "fix", AUTUMN, fixes)
+        return con
+
+    def test_a_corrected_school_is_compared_on_its_corrected_answers(self, tmp_path, rubric, comparison):
+        """Answers replaced by a later import count as if the corrected ones had been imported at once."""
+        (tmp_path / "direct").mkdir()
+        (tmp_path / "replaced" / "fix").mkdir(parents=True)
+        direct = self.store_with_autumn(tmp_path / "direct", rubric, corrected_later=False)
+        replaced = self.store_with_autumn(tmp_path / "replaced", rubric, corrected_later=True)
+        compared = [compare_rounds(c, get_round(c, SPRING), get_round(c, AUTUMN)) for c in (direct, replaced)]
+        for field in ("indicator_changes", "deficits_by_municipality", "track_changes", "transitions"):
+            pd.testing.assert_frame_equal(getattr(compared[0], field), getattr(compared[1], field))
+        assert not compared[1].indicator_changes.equals(comparison.indicator_changes)
+        direct.close()
+        replaced.close()
 
 
 class TestMethodologyChange:
