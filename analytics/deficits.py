@@ -66,15 +66,28 @@ class NextLevelPlan:
 
 def plan_next_levels(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[NextLevelPlan]:
     """For the total and each track below «высокий»: the shortest way one level up."""
-    params = {"round_id": rnd.round_id, "inn": inn, "highest_rank": len(LEVELS) - 1}
-    scopes = con.execute(query("school_next_levels"), params).fetchall()
-    if not scopes:
+    cursor = con.execute(query("school_thresholds"), {"round_id": rnd.round_id, "inn": inn})
+    columns = [column for column, *_ in cursor.description]
+    scopes = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    below_high = [scope for scope in scopes if scope["level_rank"] < len(LEVELS) - 1]
+    if not below_high:
         return []
     deficits = _deficit_records(con, rnd, inn)
     return [
-        _plan_scope(scope, points, level_rank, points_min, _in_scope(deficits, scope))
-        for scope, points, level_rank, points_min in scopes
+        _plan_scope(
+            scope["scope"],
+            scope["points"],
+            scope["level_rank"],
+            _points_of_next_level(scope),
+            _in_scope(deficits, scope["scope"]),
+        )
+        for scope in below_high
     ]
+
+
+def _points_of_next_level(scope: dict) -> int:
+    """The lowest points of the level above the scope's (school_thresholds names them by level)."""
+    return (scope["points_basic"], scope["points_middle"], scope["points_high"])[scope["level_rank"]]
 
 
 def _deficit_records(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[dict]:
