@@ -23,7 +23,7 @@ scores are grouped per school on every call.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import duckdb
@@ -72,7 +72,11 @@ _CHANGE_LABELS = pa.array([CHANGE_UP, CHANGE_SAME, CHANGE_DOWN, ONLY_FROM, ONLY_
 
 @dataclass(frozen=True)
 class RoundComparison:
-    """Everything the «Динамика» page and the `compare` command show for two rounds."""
+    """Everything the «Динамика» page and the `compare` command show for two rounds.
+
+    The summaries are computed at once; the per-school tables only when asked for, since a page
+    draws one scope's movers at a time and the full per-school table is the `compare` CSV.
+    """
 
     from_round: Round
     to_round: Round
@@ -80,10 +84,6 @@ class RoundComparison:
     """Level in the first round (rows) × level in the second (columns): counts of schools."""
     transition_shares: pd.DataFrame
     """The same as shares of each row; NaN for a row of fewer than MIN_SCHOOLS schools."""
-    schools: pd.DataFrame
-    """One row per school in either round: the `compare` CSV."""
-    risers: pd.DataFrame
-    fallers: pd.DataFrame
     only_in_from: pd.DataFrame
     only_in_to: pd.DataFrame
     track_changes: pd.DataFrame
@@ -94,6 +94,21 @@ class RoundComparison:
     status_change_grid: pd.DataFrame
     """Per scope and level now: how many schools rose, stayed and fell."""
     methodology_note: str | None
+    _pairs: _SchoolPairs = field(repr=False)
+
+    @property
+    def count_schools(self) -> int:
+        """Schools in either round."""
+        return len(self._pairs.identity)
+
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        """One row per school in either round: the `compare` CSV."""
+        return _schools_table(self._pairs)
+
+    def movers(self, scope: str, *, rising: bool) -> pd.DataFrame:
+        """Schools whose level in `scope` (the total or a track code) rose, or fell, in listing order."""
+        return _movers(self._pairs, scope, rising=rising)
 
 
 @dataclass(frozen=True)
@@ -198,9 +213,6 @@ def compare_rounds(
             to_round=to_round,
             transitions=transitions,
             transition_shares=_row_shares(transitions),
-            schools=_schools_table(pairs),
-            risers=_movers(pairs, rising=True),
-            fallers=_movers(pairs, rising=False),
             only_in_from=_one_round_schools(pairs, present="from"),
             only_in_to=_one_round_schools(pairs, present="to"),
             track_changes=_track_changes(pairs),
@@ -208,6 +220,7 @@ def compare_rounds(
             methodology_note=_methodology_note(con, from_round, to_round, shared),
             indicator_changes=deficit_changes.result()[0],
             deficits_by_municipality=deficit_changes.result()[1],
+            _pairs=pairs,
         )
 
 
@@ -545,23 +558,22 @@ def _row_shares(counts: pd.DataFrame) -> pd.DataFrame:
     return shares.where(totals >= MIN_SCHOOLS, axis=0)
 
 
-def _movers(pairs: _SchoolPairs, *, rising: bool) -> pd.DataFrame:
-    """Schools whose level rose (or fell) in the total or in a track, total first."""
-    step = pairs.levels_to - pairs.levels_from
-    moved = (step > 0) if rising else (step < 0)
-    columns, rows = np.nonzero(moved.T)  # scope by scope, schools in listing order within each
+def _movers(pairs: _SchoolPairs, scope: str, *, rising: bool) -> pd.DataFrame:
+    column = list(pairs.scopes).index(scope)
+    step = pairs.levels_to[:, column] - pairs.levels_from[:, column]
+    rows = np.flatnonzero((step > 0) if rising else (step < 0))
     identity = pairs.identity.select(["inn", "name", "municipality"]).take(rows)
     return _frame(
         {
             "inn": identity["inn"],
             "name": identity["name"],
             "municipality": identity["municipality"],
-            "scope": pa.array(list(pairs.scopes)).take(columns),
-            "scope_name": pa.array(list(pairs.scopes.values())).take(columns),
-            "level_from": _level_names(pairs.levels_from[rows, columns]),
-            "level_to": _level_names(pairs.levels_to[rows, columns]),
-            "points_from": pairs.points_from[rows, columns].astype(int),
-            "points_to": pairs.points_to[rows, columns].astype(int),
+            "scope": scope,
+            "scope_name": pairs.scopes[scope],
+            "level_from": _level_names(pairs.levels_from[rows, column]),
+            "level_to": _level_names(pairs.levels_to[rows, column]),
+            "points_from": pairs.points_from[rows, column].astype(int),
+            "points_to": pairs.points_to[rows, column].astype(int),
         }
     )
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from analytics import views
 from analytics.credibility import count_flags_by_municipality, count_flags_by_rule, flag_schools
@@ -27,6 +28,7 @@ from analytics.dynamics import compare_rounds
 from analytics.fidelity import school_fidelity
 from analytics.mentors import suggest_mentors
 from analytics.rounds import Round, list_rounds, previous_round
+from analytics.rubric import TOTAL_SCOPE
 from analytics.store_info import list_imports
 
 Call = tuple[str, Callable[[], object]]
@@ -41,6 +43,13 @@ def frame_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> list[Call]:
     ]
 
 
+def compare_as_drawn(con: duckdb.DuckDBPyConnection, before: Round, rnd: Round) -> list[pd.DataFrame]:
+    """The comparison as the «Динамика» page first draws it: with the overall risers and fallers,
+    which the comparison leaves to be asked for."""
+    comparison = compare_rounds(con, before, rnd)
+    return [comparison.movers(TOTAL_SCOPE, rising=rising) for rising in (True, False)]
+
+
 def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Call]]:
     """Each page's analytics calls, with the arguments a coordinator's first visit would use."""
     counts = views.municipality_counts(con, rnd)
@@ -51,7 +60,7 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
     before = previous_round(con, rnd)
     dynamics = [
         ("previous_round", lambda: previous_round(con, rnd)),
-        ("compare_rounds", lambda: compare_rounds(con, before, rnd)),
+        ("compare_rounds", lambda: compare_as_drawn(con, before, rnd)),
     ]
     return {
         "region": [

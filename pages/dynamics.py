@@ -37,7 +37,7 @@ try:
 except SamodiagError as error:
     st.error(str(error))
     st.stop()
-require_schools(filters, len(comparison.schools))
+require_schools(filters, comparison.count_schools)
 if comparison.methodology_note:
     st.warning(comparison.methodology_note)
 
@@ -101,13 +101,13 @@ mover_columns = {
     "points_to": f"Баллы ({to_name})",
     "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
 }
-for tab, movers, key in zip(
+for tab, rising, key in zip(
     st.tabs(["Повысили уровень", "Понизили уровень"]),
-    (comparison.risers, comparison.fallers),
+    (True, False),
     ("dynamics_risers", "dynamics_fallers"),
     strict=True,
 ):
-    shown = movers[movers["scope"] == scope].assign(
+    shown = comparison.movers(scope, rising=rising).assign(
         link=lambda f: [
             school_url(inn, municipality, filters)
             for inn, municipality in zip(f["inn"], f["municipality"], strict=True)

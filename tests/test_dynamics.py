@@ -175,8 +175,8 @@ class TestTransitions:
 
     def test_risers_and_fallers_overall(self, comparison):
         """Seven schools rose a level overall and three fell; the critical fix counts as a rise."""
-        risers = comparison.risers.query("scope == 'total'")
-        fallers = comparison.fallers.query("scope == 'total'")
+        risers = comparison.movers("total", rising=True)
+        fallers = comparison.movers("total", rising=False)
         assert set(risers["inn"]) == {
             "4700000011",
             "4700000033",
@@ -193,7 +193,7 @@ class TestTransitions:
 
     def test_movers_per_track_follow_track_levels(self, comparison, rubric):
         """A track riser's levels are the levels its planted track points reach."""
-        risers = comparison.risers.query("scope == 'health'").set_index("inn")
+        risers = comparison.movers("health", rising=True).set_index("inn")
         assert not risers.empty
         for inn, row in risers.iterrows():
             assert LEVELS.index(row["level_to"]) > LEVELS.index(row["level_from"])
