@@ -14,7 +14,10 @@ happen in SQL and only the rows a page draws reach pandas.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -27,6 +30,8 @@ from analytics.loading import ImportPlan
 from analytics.rounds import Round, previous_round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query, text_frame
+
+T = TypeVar("T")
 
 SCHOOL_TYPES = ("городская", "сельская", "коррекционная", "не указан")
 """School types as the filter offers them; «не указан» when the roster does not say."""
@@ -304,16 +309,27 @@ def region_overview(
     """Level counts, municipalities, the support list and the below-basic list of the filtered schools.
 
     Both lists come from one read of the schools: every below-basic school needs support, so the
-    support list's schools and the below-basic ones, in support order, hold both.
+    support list's schools and the below-basic ones, in support order, hold both. The two counts
+    are read beside the lists, each on a cursor of its own: a round's scores fill a few row
+    groups, too few for DuckDB to keep two cores busy with one query at a time.
     """
-    where = (con, rnd, municipality, school_type)
-    listed = school_summary(*where, selection="support_and_below_basic", limit=SUPPORT_LIST_LENGTH)
-    return RegionOverview(
-        level_counts=level_counts(*where),
-        municipality_levels=municipality_levels(*where),
-        support=_support(listed),
-        below_basic=_below_basic(listed),
-    )
+    where = (rnd, municipality, school_type)
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        counts = workers.submit(_on_own_cursor, level_counts, con, *where)
+        by_municipality = workers.submit(_on_own_cursor, municipality_levels, con, *where)
+        listed = school_summary(con, *where, selection="support_and_below_basic", limit=SUPPORT_LIST_LENGTH)
+        return RegionOverview(
+            level_counts=counts.result(),
+            municipality_levels=by_municipality.result(),
+            support=_support(listed),
+            below_basic=_below_basic(listed),
+        )
+
+
+def _on_own_cursor(read: Callable[..., T], con: duckdb.DuckDBPyConnection, *args: object) -> T:
+    """`read(cursor, *args)` on a cursor of its own, so that it can run beside the caller's reads."""
+    with con.cursor() as cursor:
+        return read(cursor, *args)
 
 
 # --- participation -------------------------------------------------------------------------

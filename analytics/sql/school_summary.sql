@@ -65,26 +65,30 @@ summary as (
     left join lowest_tracks as w on w.inn = t.inn
 ),
 
-ranked_summary as (
-    select
-        *,
-        level_rank = 0 or count_tracks_lowest > 0 as needs_support,
-        row_number() over (
-            partition by needs_support
-            order by level_rank, count_failed_critical desc, count_tracks_lowest desc, points, name, inn
-        ) as support_rank,
+support_first as (
+    -- The first $limit schools of the support list: a top-N, not a sort of the whole round by
+    -- name (that sort was most of this query's time). Without a limit every school needing
+    -- support is listed and none has to be picked out here.
+    select inn
     from summary
+    where
+        $limit is not null
+        and (level_rank = 0 or count_tracks_lowest > 0)
+    order by level_rank, count_failed_critical desc, count_tracks_lowest desc, points, name, inn
+    limit coalesce($limit, 0)
 ),
 
 chosen_summary as (
-    select * exclude (needs_support, support_rank)
-    from ranked_summary
+    select s.*
+    from summary as s
+    left join support_first as f on f.inn = s.inn
     where
         case $selection
-            when 'support' then needs_support and support_rank <= coalesce($limit, support_rank)
-            when 'below_basic' then level_rank = 0
-            when 'support_and_below_basic'
-                then needs_support and support_rank <= coalesce($limit, support_rank) or level_rank = 0
+            when 'support' then (s.level_rank = 0 or s.count_tracks_lowest > 0)
+                and ($limit is null or f.inn is not null)
+            when 'below_basic' then s.level_rank = 0
+            when 'support_and_below_basic' then s.level_rank = 0
+                or (s.count_tracks_lowest > 0 and ($limit is null or f.inn is not null))
             else true
         end
 ),
