@@ -17,8 +17,12 @@ import pandas as pd
 from analytics.config import RUBRIC_DIR
 from analytics.errors import DatabaseBusy
 from analytics.rubric import LEVELS, Rubric, RubricError, available_versions, load_rubric
+from analytics.sql import query
 
 SCHEMA_DIR = Path(__file__).with_name("schema")
+FILLED_AFTER_MIGRATION = {"0006_import_digests": "import_digests"}
+"""Migrations that add a table of figures derived from the stored answers, and the query in
+analytics/sql/ that fills it (with $import_id null: every import) in the migration's transaction."""
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -59,6 +63,8 @@ def _apply_migration(con: duckdb.DuckDBPyConnection, script: Path) -> None:
     con.execute("begin transaction")
     try:
         con.execute(script.read_text(encoding="utf-8"))
+        if script.stem in FILLED_AFTER_MIGRATION:
+            con.execute(query(FILLED_AFTER_MIGRATION[script.stem]), {"import_id": None})
         if script.stem == "0001_initial":
             con.executemany("insert into levels values (?, ?)", list(enumerate(LEVELS)))
         con.execute("insert into schema_migrations (name) values (?)", [script.stem])

@@ -6,22 +6,21 @@ different methodology versions are compared on what they share, and the comparis
 Shares and tests over fewer than MIN_SCHOOLS schools read «мало данных»: a handful of schools
 cannot carry a verdict.
 
-Two rounds of 40,000 schools compare in about 0.18 s on two quiet cores (a quarter of a second
-while everything ran on one thread, 0.6 s before that). Three queries return one row per school
-each — who is listed (the only strings), the scores packed into one list of integers, the
-deficits as bit masks — and cross into Python as Arrow, several times cheaper than `.df()`. The
-scores and the deficits are read on worker threads, each on a cursor of its own, while the
-listed schools are read and sorted here, and the deficits are counted there while the levels are
-shaped here: DuckDB, Arrow and numpy let go of the interpreter while they work, so the two cores
-stay busy. The figures land in numpy arrays (school × scope, school × indicator) on which every
-count is a vectorised step; the per-school tables are assembled from Arrow columns without a
-Python string per cell; the signed-rank tests rank integer differences by counting them instead
-of sorting them. What remains is mostly reading: the 2 × 2.7 million answers and 2 × 360,000
-scores are grouped per school on every call.
+Two rounds of 40,000 schools compare in about 0.15 s on two quiet cores. Three queries return
+one row per school each — who is listed (the only strings), the scores packed into one list of
+integers, the deficit masks of its answer digest (written at import: no answers are read here) —
+and cross into Python as Arrow, several times cheaper than `.df()`. Two run on worker threads, each
+on a cursor of its own, while the listed schools are read and sorted here, and the deficits are
+counted there while the levels are shaped here: DuckDB, Arrow and numpy let go of the interpreter
+while they work, so the two cores stay busy. The figures land in numpy arrays (school × scope,
+school × indicator) on which every count is a vectorised step; the per-school tables are built
+only when asked for, from Arrow columns without a Python string per cell; the signed-rank tests
+rank integer differences by counting them instead of sorting them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -59,10 +58,6 @@ VERDICT_FEWER_DEFICITS = "дефицит значимо реже"
 VERDICT_MORE_DEFICITS = "дефицит значимо чаще"
 VERDICT_NOT_SIGNIFICANT = "изменение не значимо"
 
-_MASK_BITS = 128
-"""Bits of a deficit mask per query: dyn_deficit_masks returns one UHUGEINT per round and school,
-split in two 64-bit words."""
-_MASK_COLUMNS = ("from_low", "from_high", "to_low", "to_high")
 _EXACT_TEST_MAX_PAIRS = 50
 """Up to this many pairs scipy's signed-rank test chooses an exact or a permutation p-value."""
 _LISTING_ORDER = [("municipality", "ascending"), ("name", "ascending"), ("inn", "ascending")]
@@ -152,34 +147,28 @@ class _SchoolPairs:
 @dataclass(frozen=True)
 class _DeficitPairs:
     """The schools in both rounds (rows, in listing order) as bit masks, 64 bits a word: bit key_id
-    stands for a shared indicator, and bit count_keys + i for failing the i-th critical one."""
+    stands for a shared indicator. Failed critical indicators are a mask of their own, part of the
+    deficits."""
 
-    count_keys: int
-    width: int
-    """count_keys plus the critical indicators."""
+    count_bits: int
     answered: np.ndarray
     """The indicators answered in both rounds."""
     deficits_from: np.ndarray
-    """Of those, a deficit (or a failure) in the first round."""
+    """Of those, a deficit in the first round."""
     deficits_to: np.ndarray
-
-    @cached_property
-    def closed(self) -> np.ndarray:
-        return self.deficits_from & ~self.deficits_to
-
-    @cached_property
-    def opened(self) -> np.ndarray:
-        return self.deficits_to & ~self.deficits_from
+    failed_from: np.ndarray
+    """Of those, a critical indicator failed in the first round."""
+    failed_to: np.ndarray
 
     def per_indicator(self, masks: np.ndarray) -> np.ndarray:
         """How many schools have each indicator's bit set."""
-        bits = np.unpackbits(_bytes(masks), axis=1, count=self.count_keys, bitorder="little")
+        bits = np.unpackbits(_bytes(masks), axis=1, count=self.count_bits, bitorder="little")
         return bits.sum(axis=0, dtype=np.int64)
 
-    def per_school(self, masks: np.ndarray, *, failures: bool) -> np.ndarray:
-        """How many indicator bits (or, with `failures`, critical failure bits) each school has set."""
-        first, last = (self.count_keys, self.width) if failures else (0, self.count_keys)
-        return np.bitwise_count(masks & _bit_range(first, last, masks.shape[1])).sum(axis=1, dtype=np.int64)
+    @staticmethod
+    def per_school(masks: np.ndarray) -> np.ndarray:
+        """How many indicator bits each school has set."""
+        return np.bitwise_count(masks).sum(axis=1, dtype=np.int64)
 
 
 def compare_rounds(
@@ -278,7 +267,7 @@ def _shared_indicators(
     texts = [normalize(row[6]) for row in rows]
     in_from = {text for text, row in zip(texts, rows, strict=True) if row[0] == from_round.methodology}
     in_to = {text for text, row in zip(texts, rows, strict=True) if row[0] == to_round.methodology}
-    key_ids = {text: k for k, text in enumerate(sorted(in_from & in_to))}
+    key_ids = _key_ids(in_from & in_to, rows, texts, to_round.methodology)
     shared = [(key_ids[text], row) for text, row in zip(texts, rows, strict=True) if text in key_ids]
     keys = pd.DataFrame(
         [(row[0], row[1], row[2], key_id, row[7]) for key_id, row in shared],
@@ -296,6 +285,22 @@ def _shared_indicators(
         index=pd.Index([key_id for key_id, _ in listed], dtype=int, name="key_id"),
     )
     return _SharedIndicators(catalogue, keys, count_unmatched=len(in_from ^ in_to))
+
+
+def _key_ids(shared: set[str], rows: list[tuple], texts: list[str], version: str) -> dict[str, int]:
+    """Indicator text → key_id: its number − 1 in the fullest form of `version` (the later round's
+    methodology), so that a school of that form has its deficit masks numbered as stored; the
+    shared indicators that form lacks come after its last number."""
+    numbers_by_form: dict[str, dict[str, int]] = {}
+    for text, row in zip(texts, rows, strict=True):
+        if row[0] == version:
+            numbers_by_form.setdefault(row[1], {})[text] = row[2]
+    numbers = max(numbers_by_form.values(), key=len)
+    key_ids = {text: number - 1 for text, number in numbers.items() if text in shared}
+    first_free = max(numbers.values())
+    for offset, text in enumerate(sorted(shared - key_ids.keys())):
+        key_ids[text] = first_free + offset
+    return key_ids
 
 
 def _methodology_note(
@@ -392,89 +397,93 @@ def _score_rows(inns: pa.ChunkedArray, listed: pa.ChunkedArray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _DeficitMasks:
-    """How dyn_deficit_masks numbers the bits of the shared indicators, and how its rows become
-    the _DeficitPairs of the listed schools."""
+    """How the shared indicators are numbered as bits (key_id), and how dyn_deficit_masks' rows,
+    numbered by the indicators of each school's form, become the _DeficitPairs of the listed
+    schools."""
 
     keys: pd.DataFrame
-    critical: np.ndarray
-    """The key_ids of the critical indicators: failing the i-th sets bit count_keys + i."""
-    count_keys: int
+    count_bits: int
+    """One more than the highest key_id."""
 
     @classmethod
     def of(cls, shared: _SharedIndicators) -> _DeficitMasks:
-        keys = shared.keys
-        is_critical = keys["is_critical"].to_numpy(dtype=bool)
-        critical = np.unique(keys["key_id"].to_numpy(dtype=int)[is_critical])
-        return cls(keys, critical, len(shared.catalogue))
+        return cls(shared.keys, int(shared.keys["key_id"].max()) + 1 if len(shared.keys) else 0)
 
     @property
-    def width(self) -> int:
-        return self.count_keys + len(self.critical)
+    def count_words(self) -> int:
+        return max(1, -(-self.count_bits // 64))
 
-    def read(self, con: duckdb.DuckDBPyConnection, from_round: Round, to_round: Round) -> list[pa.Table]:
-        """The deficit masks of every school of both rounds, one query per 128 bits."""
-        key_ids = self.keys["key_id"].to_numpy(dtype=int)
-        is_critical = self.keys["is_critical"].to_numpy(dtype=bool)
-        params = {
-            "from_round_id": from_round.round_id,
-            "to_round_id": to_round.round_id,
-            "key_versions": self.keys["version"].tolist(),
-            "key_forms": self.keys["form"].tolist(),
-            "key_numbers": self.keys["number"].astype(int).tolist(),
-            "key_positions": key_ids.tolist(),
-            "failed_positions": np.where(
-                is_critical, self.count_keys + np.searchsorted(self.critical, key_ids), -1
-            ).tolist(),
-        }
-        params["has_replaced"] = _has_replaced_answers(con, from_round, to_round)
-        return [
-            _arrow(con, "dyn_deficit_masks", {**params, "first_position": first})
-            for first in range(0, self.width, _MASK_BITS)
-        ]
+    def read(self, con: duckdb.DuckDBPyConnection, from_round: Round, to_round: Round) -> pa.Table:
+        """The deficit and failure masks of every school of both rounds."""
+        rounds = {"from_round_id": from_round.round_id, "to_round_id": to_round.round_id}
+        return _arrow(con, "dyn_deficit_masks", rounds)
 
-    def pair(
-        self, found: list[pa.Table], from_round: Round, to_round: Round, pairs: _SchoolPairs
-    ) -> _DeficitPairs:
+    def pair(self, found: pa.Table, from_round: Round, to_round: Round, pairs: _SchoolPairs) -> _DeficitPairs:
         """Answered, deficit and failed indicators of the schools in both rounds."""
         paired = pairs.paired
-        pair_rows = np.cumsum(paired) - 1
-        # Round (from, to) × school × 64-bit word; query `chunk` brought words 2 × chunk and
-        # 2 × chunk + 1.
-        masks = np.zeros((2, int(paired.sum()), 2 * len(found)), dtype=np.uint64)
-        for chunk, table in enumerate(found):
-            rows = _positions(table["inn"], pairs.identity["inn"])
-            kept = np.append(paired, False)[rows]  # -1, not listed, picks the False
-            words = np.stack([table[column].to_numpy()[kept] for column in _MASK_COLUMNS])
-            masks[:, pair_rows[rows[kept]], 2 * chunk : 2 * chunk + 2] = words.reshape(2, 2, -1).transpose(
-                0, 2, 1
-            )
-        forms = (pairs.identity["form_from"], pairs.identity["form_to"])
-        answered = np.bitwise_and(
-            *(
-                _answered(self.keys, self.critical, self.count_keys, masks.shape[2], rnd, form)[paired]
-                for rnd, form in zip((from_round, to_round), forms, strict=True)
-            )
+        sides = [
+            (from_round, False, pairs.identity["form_from"].filter(pa.array(paired))),
+            (to_round, True, pairs.identity["form_to"].filter(pa.array(paired))),
+        ]
+        answered = np.bitwise_and(*(self._answered(rnd, forms) for rnd, _, forms in sides))
+        (deficits_from, failed_from), (deficits_to, failed_to) = (
+            self._renumbered(_stored_masks(found, is_to, pairs), rnd, forms) & answered
+            for rnd, is_to, forms in sides
         )
-        return _DeficitPairs(self.count_keys, self.width, answered, masks[0] & answered, masks[1] & answered)
+        return _DeficitPairs(self.count_bits, answered, deficits_from, deficits_to, failed_from, failed_to)
+
+    def _of_form(self, rnd: Round, forms: pa.ChunkedArray) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+        """For each form of `rnd` among `forms`: which schools answered it, and its shared indicators."""
+        encoded = pc.dictionary_encode(forms.combine_chunks())
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        of_round = self.keys[self.keys["version"] == rnd.methodology]
+        for code, form in enumerate(encoded.dictionary.to_pylist()):
+            yield codes == code, of_round[of_round["form"] == form]
+
+    def _answered(self, rnd: Round, forms: pa.ChunkedArray) -> np.ndarray:
+        """Each school's mask of the shared indicators its form in `rnd` has."""
+        answered = np.zeros((len(forms), self.count_words), dtype="<u8")
+        for schools, keys in self._of_form(rnd, forms):
+            answered[schools] = _mask_of(keys["key_id"].to_numpy(dtype=int), self.count_words)
+        return answered
+
+    def _renumbered(self, stored: np.ndarray, rnd: Round, forms: pa.ChunkedArray) -> np.ndarray:
+        """(deficits, failures) numbered by each school's form as masks of shared bits (key_id).
+
+        The later round's fullest form numbers its indicators as the shared bits do (_key_ids), so
+        most schools' masks are kept as stored; the others have their bits moved one by one.
+        """
+        masks = np.zeros((2, len(forms), self.count_words), dtype="<u8")
+        words = min(self.count_words, stored.shape[2])
+        for schools, keys in self._of_form(rnd, forms):
+            bits = keys["number"].to_numpy(dtype=int) - 1
+            key_ids = keys["key_id"].to_numpy(dtype=int)
+            if (bits == key_ids).all():
+                shared = _mask_of(key_ids, stored.shape[2])
+                masks[:, schools, :words] = (stored[:, schools] & shared)[..., :words]
+                continue
+            form_bits = np.unpackbits(_bytes(stored[:, schools]), axis=2, bitorder="little").view(bool)
+            moved = np.zeros((2, int(schools.sum()), 64 * self.count_words), dtype=bool)
+            moved[:, :, key_ids] = form_bits[:, :, bits]
+            masks[:, schools] = np.packbits(moved, axis=2, bitorder="little").view("<u8")
+        return masks
 
 
-def _has_replaced_answers(con: duckdb.DuckDBPyConnection, from_round: Round, to_round: Round) -> bool:
-    """Whether the two rounds hold answers no longer in force: more imported schools than current."""
-    with con.cursor() as cursor:
-        (answer,) = cursor.execute(
-            """
-            select
-                (select count(*) from import_schools where round_id in ($from_round_id, $to_round_id))
-                > (select count(*) from current_schools where round_id in ($from_round_id, $to_round_id)),
-            """,
-            {"from_round_id": from_round.round_id, "to_round_id": to_round.round_id},
-        ).fetchone()
-    return answer
+def _stored_masks(found: pa.Table, is_to: bool, pairs: _SchoolPairs) -> np.ndarray:
+    """(deficits, failures) × school in both rounds × 64-bit word: one round's masks as stored."""
+    rows = found.filter(pc.equal(found["is_to"], is_to))
+    positions = _positions(rows["inn"], pairs.identity["inn"])
+    listed = positions >= 0
+    masks = np.zeros((2, len(pairs.paired), 2), dtype="<u8")
+    for mask, prefix in enumerate(("deficit", "failed")):
+        for word, suffix in enumerate(("low", "high")):
+            masks[mask, positions[listed], word] = rows[f"{prefix}_{suffix}"].to_numpy()[listed]
+    return masks[:, pairs.paired]
 
 
 def _deficit_changes(
     masks: _DeficitMasks,
-    found: Future[list[pa.Table]],
+    found: Future[pa.Table],
     from_round: Round,
     to_round: Round,
     pairs: _SchoolPairs,
@@ -485,36 +494,16 @@ def _deficit_changes(
     return _indicator_changes(deficits, catalogue), _deficits_by_municipality(deficits, pairs)
 
 
-def _answered(
-    keys: pd.DataFrame,
-    critical: np.ndarray,
-    count_keys: int,
-    count_words: int,
-    rnd: Round,
-    forms: pa.ChunkedArray,
-) -> np.ndarray:
-    """Each school's mask of the indicators its form in `rnd` has (none if it missed the round)."""
-    encoded = pc.dictionary_encode(forms.combine_chunks())
-    by_form = np.zeros((len(encoded.dictionary) + 1, 64 * count_words), dtype=bool)
-    of_round = keys[keys["version"] == rnd.methodology]
-    for code, form in enumerate(encoded.dictionary.to_pylist()):
-        key_ids = of_round.loc[of_round["form"] == form, "key_id"].to_numpy()
-        by_form[code, key_ids] = True
-        by_form[code, count_keys + np.flatnonzero(np.isin(critical, key_ids))] = True
-    words = np.packbits(by_form, axis=1, bitorder="little").view("<u8")
-    return words[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
-
-
 def _bytes(masks: np.ndarray) -> np.ndarray:
     """Mask words as bytes, bit i of the mask being bit i % 8 of byte i // 8."""
     return np.ascontiguousarray(masks, dtype="<u8").view(np.uint8)
 
 
-def _bit_range(first: int, last: int, count_words: int) -> np.ndarray:
-    """A mask with bits first … last − 1 set."""
-    bits = np.zeros(64 * count_words, dtype=bool)
-    bits[first:last] = True
-    return np.packbits(bits, bitorder="little").view("<u8")
+def _mask_of(bits: np.ndarray, count_words: int) -> np.ndarray:
+    """A mask with the given bits set."""
+    chosen = np.zeros(64 * count_words, dtype=bool)
+    chosen[bits] = True
+    return np.packbits(chosen, bitorder="little").view("<u8")
 
 
 # --- levels: transitions, movers, the status-and-change grid -----------------------------------
@@ -792,18 +781,17 @@ def _deficits_by_municipality(deficits: _DeficitPairs, pairs: _SchoolPairs) -> p
     municipality = encoded.indices.to_numpy()[pairs.paired]
     size = len(encoded.dictionary)
 
-    def total(masks: np.ndarray, *, failures: bool = False) -> np.ndarray:
-        per_school = deficits.per_school(masks, failures=failures)
-        return np.bincount(municipality, weights=per_school, minlength=size).astype(np.int64)
+    def total(masks: np.ndarray) -> np.ndarray:
+        return np.bincount(municipality, weights=deficits.per_school(masks), minlength=size).astype(np.int64)
 
     table = pd.DataFrame(
         {
             "municipality": encoded.dictionary.to_pandas(),
             "n_schools": np.bincount(municipality, minlength=size),
-            "closed": total(deficits.closed),
-            "opened": total(deficits.opened),
-            "critical_closed": total(deficits.closed, failures=True),
-            "critical_opened": total(deficits.opened, failures=True),
+            "closed": total(deficits.deficits_from & ~deficits.deficits_to),
+            "opened": total(deficits.deficits_to & ~deficits.deficits_from),
+            "critical_closed": total(deficits.failed_from & ~deficits.failed_to),
+            "critical_opened": total(deficits.failed_to & ~deficits.failed_from),
         }
     )
     table.insert(4, "balance", table["closed"] - table["opened"])

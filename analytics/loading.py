@@ -29,6 +29,7 @@ from analytics.parsing import parse_export
 from analytics.records import ParsedFile
 from analytics.rounds import Round, find_round, plan_round
 from analytics.scoring import refresh_round
+from analytics.sql import query
 from analytics.text import normalize
 from analytics.validation import RubricIndex, ValidSchool, validate_files
 
@@ -321,6 +322,7 @@ def _write_import(con: duckdb.DuckDBPyConnection, plan: ImportPlan, step: Progre
     _insert_arrow(con, "import_schools", _school_rows(plan.schools, import_id, r.round_id))
     step(0.4, "Запись ответов")
     _insert_arrow(con, "answers", _answer_rows(plan.schools, import_id, r.round_id))
+    con.execute(query("import_digests"), {"import_id": import_id})
     step(0.6, "Запись итогов портала")
     _insert_arrow(con, "portal_results", _portal_rows(plan.schools, import_id, r.round_id))
     return import_id

@@ -31,6 +31,9 @@ RUBRIC_FILES = (
     "critical_rule.csv",
 )
 TRACK_COUNT = 8
+MAX_INDICATOR_NUMBER = 128
+"""Indicators are numbered 1 … 128 within a form: a school's deficits are kept as one bit per
+indicator of a 128-bit integer (analytics/sql/import_digests.sql)."""
 
 
 class RubricError(SamodiagError):
@@ -192,6 +195,10 @@ def _check_form(rubric: Rubric, form: str) -> list[str]:
     if not indicators:
         broken.append(f"форма {form}: нет ни одного показателя")
     for ind in indicators:
+        if not 1 <= ind.number <= MAX_INDICATOR_NUMBER:
+            broken.append(
+                f"форма {form}, показатель {ind.number}: номер должен быть от 1 до {MAX_INDICATOR_NUMBER}"
+            )
         if ind.track_code not in rubric.track_by_code:
             broken.append(f"форма {form}, показатель {ind.number}: неизвестное направление {ind.track_code}")
         options = rubric.options_of(form, ind.number)

@@ -271,7 +271,47 @@ class TestTotalOutliers:
         assert "городская местность, 500–999 обучающихся" in evidence_of(flags, ALL_MAX, "total_outlier")
 
 
+def same_points_other_answers(rubric: Rubric, answers: Answers) -> Answers:
+    """The answers with one indicator a point up and another of its track a point down: the same
+    points in every track, another answer set."""
+    indicators = rubric.indicators_of("general")
+    for up in indicators:
+        for down in indicators:
+            if (
+                up.track_code != down.track_code
+                or up.number == down.number
+                or up.is_critical
+                or down.is_critical
+            ):
+                continue
+            raised, lowered = answers[up.number][1] + 1, answers[down.number][1] - 1
+            options_up = {o.points for o in rubric.options_of("general", up.number)}
+            options_down = {o.points for o in rubric.options_of("general", down.number)}
+            if raised in options_up and lowered in options_down:
+                return with_points(rubric, "general", answers, {up.number: raised, down.number: lowered})
+    msg = "no two indicators to trade a point between"
+    raise AssertionError(msg)
+
+
 class TestSilentCases:
+    def test_equal_points_with_other_answers_are_not_copies(self, tmp_path, rubric):
+        """Schools sharing their points in every scope are copies only if their answers are the same."""
+        original = school(rubric, COPY_KIROV, 53)
+        copied = (SchoolSpec(COPY_LUGA, "МОУ «СОШ №05»", LUGA), original[1])
+        traded = (SchoolSpec(RELATED, "МОУ «СОШ №01»", KIROV), same_points_other_answers(rubric, original[1]))
+        con = open_store(tmp_path / "store.duckdb")
+        export = write_answers_csv(tmp_path / "round.csv", rubric, [original, copied, traded])
+        import_uploads(con, [Upload.from_path(export)], AUTUMN)
+        flags = flag_schools(con, get_round(con, AUTUMN))
+        copies = set(flags.loc[flags["rule"] == "identical_answers", "inn"])
+        points = dict(
+            con.execute("select inn, list(points order by scope) from school_scores group by inn").fetchall()
+        )
+        con.close()
+        assert traded[1] != original[1]
+        assert points[RELATED] == points[COPY_KIROV]
+        assert copies == {COPY_KIROV, COPY_LUGA}
+
     def test_two_schools_at_full_marks_are_not_copies(self, flags):
         """Identical full marks are the all-maximum pattern, not a copied questionnaire."""
         assert rules_of(flags, ALL_MAX_TOO) == {"all_max", "total_outlier"}
@@ -372,7 +412,6 @@ def demo(tmp_path_factory):
 
 @pytest.mark.slow
 class TestDemoRegion:
-
     def test_every_implausible_school_is_flagged_by_its_rule(self, demo):
         """Each planted pattern of the demo is caught by the rule made for it."""
         region, flags = demo
@@ -394,4 +433,3 @@ class TestDemoRegion:
         assert clean["inn"].nunique() <= 1
         assert set(clean["rule"]) <= {"identical_answers"}
         assert all(f"ИНН {copier}" in evidence for evidence in clean["evidence"])
-

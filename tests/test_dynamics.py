@@ -74,10 +74,10 @@ DEEP_STUDY = "Углубленное изучение отдельных пре�
 PAIRED = [s for s in SCHOOLS if s[2] is not None and s[3] is not None]
 
 
-def spread(rubric: Rubric, total: int) -> dict[str, int]:
+def spread(rubric: Rubric, total: int, form: str = "general") -> dict[str, int]:
     """Track points adding up to `total`, each track in proportion to its maximum (largest remainder)."""
     maxima = {
-        t.code: sum(i.points_max for i in rubric.indicators_of("general") if i.track_code == t.code)
+        t.code: sum(i.points_max for i in rubric.indicators_of(form) if i.track_code == t.code)
         for t in rubric.tracks
     }
     whole = sum(maxima.values())
@@ -357,6 +357,88 @@ class TestDeficitsByMunicipality:
         assert table.loc[LUGA, "n_schools"] == 3
         assert (table["balance"] == table["closed"] - table["opened"]).all()
         assert (table.loc[KIROV, "critical_closed"], table.loc[KIROV, "critical_opened"]) == (1, 0)
+
+
+CORRECTIONAL = (
+    # (inn, municipality, total in spring, total in autumn, critical indicators failed in spring)
+    ("4700000301", KIROV, 40, 75, ()),
+    ("4700000302", KIROV, 75, 45, ()),
+    ("4700000303", LUGA, 50, 60, (21,)),
+)
+"""Schools of the correctional form, which numbers its indicators apart from the general form
+(its «Школьный спортивный клуб» is number 21, the general form's 24)."""
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, rubric):
+    """The general schools of SCHOOLS in both rounds and three correctional ones."""
+    folder = tmp_path_factory.mktemp("mixed")
+    con = open_store(folder / "store.duckdb")
+    specs = {SPRING: [], AUTUMN: []}
+    for inn, place, before, after in PAIRED:
+        specs[SPRING].append(spec_for(rubric, inn, place, before, spring=True))
+        specs[AUTUMN].append(spec_for(rubric, inn, place, after, spring=False))
+    for round_name, is_spring in ((SPRING, True), (AUTUMN, False)):
+        specs[round_name] += [
+            correctional_spec(rubric, inn, place, before if is_spring else after, failed if is_spring else ())
+            for inn, place, before, after, failed in CORRECTIONAL
+        ]
+        import_round(con, rubric, folder, round_name, specs[round_name])
+    yield con, specs
+    con.close()
+
+
+class TestFormsNumberedApart:
+    def test_deficits_count_under_the_same_indicator_in_either_form(self, mixed, rubric):
+        """Per indicator text, schools in both rounds, deficits and closed/opened ones equal a count
+        from the answers each form's specs give."""
+        con, specs = mixed
+        result = compare_rounds(con, get_round(con, SPRING), get_round(con, AUTUMN))
+        expected = planted_deficits(rubric, specs[SPRING], specs[AUTUMN])
+        table = result.indicator_changes.set_index("indicator")
+        columns = ["n_pairs", "deficits_from", "deficits_to", "closed", "opened"]
+        assert table.loc[expected.index, columns].to_numpy().tolist() == expected[columns].to_numpy().tolist()
+        assert table.loc["Школьный спортивный клуб", "n_pairs"] == len(PAIRED) + len(CORRECTIONAL)
+
+    def test_a_correctional_school_fixing_a_critical_indicator_closes_it(self, mixed):
+        """The Luga correctional school failed its critical sports club in spring and not in autumn."""
+        con, _ = mixed
+        result = compare_rounds(con, get_round(con, SPRING), get_round(con, AUTUMN))
+        luga = result.deficits_by_municipality.set_index("municipality").loc[LUGA]
+        assert (luga["n_schools"], luga["critical_closed"], luga["critical_opened"]) == (4, 1, 0)
+
+
+def correctional_spec(
+    rubric: Rubric, inn: str, place: str, total: int, failed: tuple[int, ...]
+) -> SchoolSpec:
+    points = spread(rubric, total, form="correctional")
+    return SchoolSpec(inn, f"ГКОУ «Школа №{inn[-3:]}»", place, "correctional", points, failed)
+
+
+def planted_deficits(rubric: Rubric, before: list[SchoolSpec], after: list[SchoolSpec]) -> pd.DataFrame:
+    """Per indicator text: schools in both rounds, deficits in each, closed and opened, from the specs."""
+
+    def deficits(spec: SchoolSpec) -> dict[str, bool]:
+        indicators = {i.number: i for i in rubric.indicators_of(spec.form)}
+        answers = answers_for(rubric, spec)
+        return {ind.text: answers[n][1] < ind.points_max for n, ind in indicators.items()}
+
+    later = {spec.inn: deficits(spec) for spec in after}
+    rows = [
+        {"indicator": text, "deficit_from": was, "deficit_to": later[spec.inn][text]}
+        for spec in before
+        for text, was in deficits(spec).items()
+    ]
+    pairs = pd.DataFrame(rows)
+    pairs["closed"] = pairs["deficit_from"] & ~pairs["deficit_to"]
+    pairs["opened"] = pairs["deficit_to"] & ~pairs["deficit_from"]
+    return pairs.groupby("indicator").agg(
+        n_pairs=("deficit_from", "size"),
+        deficits_from=("deficit_from", "sum"),
+        deficits_to=("deficit_to", "sum"),
+        closed=("closed", "sum"),
+        opened=("opened", "sum"),
+    )
 
 
 CORRECTED_IN_AUTUMN = {"4700000011": 90, "4700000100": 40}

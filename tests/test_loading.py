@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from analytics.db import open_store
 from analytics.errors import ImportRejected, SamodiagError
 from analytics.levels import school_levels_wide
 from analytics.loading import Upload, import_uploads, plan_import, withdraw_import
 from analytics.rounds import get_round
-from tests.conftest import EXAMPLES, SchoolSpec, write_long_csv
+from tests.conftest import EXAMPLES, SchoolSpec, answers_for, write_long_csv
 
 EXAMPLE_IMPORTS = [
     ("region_wide_autumn_2025.xlsx", "Осень 2025"),
@@ -212,6 +213,55 @@ class TestRejectedImportsWriteNothing:
             archive.write(EXAMPLES / "region_long_spring_2026.csv", "spring.csv")
         data = buffer.getvalue()
         self._assert_rejected(loaded, Upload("cut.zip", data[: len(data) // 2]), "cut.zip")
+
+
+def _digests(con) -> list[tuple]:
+    return con.execute("select * from import_digests order by import_id, inn").fetchall()
+
+
+class TestImportDigests:
+    def test_digest_sets_a_bit_per_deficit_and_per_failed_critical_indicator(self, tmp_path, con, rubric):
+        """Bit number − 1 is set for each indicator below its maximum, and for each critical one at 0."""
+        spec = SchoolSpec("4700000001", track_points={"health": 6}, failed_critical=(24,))
+        import_uploads(
+            con, [Upload.from_path(write_long_csv(tmp_path / "a.csv", rubric, [spec]))], "Осень 2025"
+        )
+        answers = answers_for(rubric, spec)
+        maxima = {i.number: i.points_max for i in rubric.indicators_of("general")}
+        deficit_mask, failed_mask = con.execute(
+            "select deficit_mask::varchar, failed_critical_mask::varchar from import_digests"
+        ).fetchone()
+        short = [n for n, (_, points) in answers.items() if points < maxima[n]]
+        assert 24 in short
+        assert int(deficit_mask) == sum(1 << (n - 1) for n in short)
+        assert int(failed_mask) == 1 << 23
+
+    def test_same_answers_same_fingerprint_other_answers_another(self, tmp_path, con, rubric):
+        """Two schools with one answer set share a fingerprint; a third with other answers does not."""
+        specs = [
+            SchoolSpec("4700000001"),
+            SchoolSpec("4700000002"),
+            SchoolSpec("4700000003", failed_critical=(24,)),
+        ]
+        import_uploads(
+            con, [Upload.from_path(write_long_csv(tmp_path / "a.csv", rubric, specs))], "Осень 2025"
+        )
+        prints = dict(con.execute("select inn, answers_fingerprint from import_digests").fetchall())
+        assert prints["4700000001"] == prints["4700000002"] != prints["4700000003"]
+
+    def test_a_store_from_before_the_digests_gets_them_when_opened(self, tmp_path):
+        """Opening a store made before migration 0006 writes the digests of every stored import."""
+        path = tmp_path / "old.duckdb"
+        con = open_store(path)
+        _import_examples(con)
+        written_on_import = _digests(con)
+        con.execute("drop table import_digests")
+        con.execute("delete from schema_migrations where name = '0006_import_digests'")
+        con.close()
+        reopened = open_store(path)
+        assert len(written_on_import) == _count(reopened, "import_schools")
+        assert _digests(reopened) == written_on_import
+        reopened.close()
 
 
 class TestRounds:

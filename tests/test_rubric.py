@@ -84,6 +84,18 @@ class TestBrokenRubricIsRefused:
         with pytest.raises(RubricError, match="пороги должны начинаться с 0 и расти"):
             load_rubric("broken-1", tmp_path)
 
+    def test_indicator_numbered_beyond_128(self, tmp_path):
+        """A form's deficits are kept as one bit per indicator number, so numbers stop at 128."""
+        folder = _copy_demo(tmp_path)
+        for name in ("indicators.csv", "answers.csv"):
+            path = folder / name
+            path.write_text(
+                path.read_text(encoding="utf-8").replace("broken-1,general,68,", "broken-1,general,129,"),
+                encoding="utf-8",
+            )
+        with pytest.raises(RubricError, match="показатель 129: номер должен быть от 1 до 128"):
+            load_rubric("broken-1", tmp_path)
+
     def test_missing_file_names_it(self, tmp_path):
         """A version folder without one of the six files names the file."""
         folder = _copy_demo(tmp_path)

@@ -7,8 +7,8 @@
 -- millions of ИНН, the costly step. So the contradiction rules take the answers they quote by
 -- option id, which the scan filters before it reads an ИНН; answer counts come from the rubric,
 -- since a stored school answered every indicator of its form (the importer refuses one that did
--- not); and only the copy rule reads whole answer sets, of the schools whose points coincide
--- with another school's in every scope.
+-- not); and only the copy rule reads whole answer sets, of the schools whose answer fingerprint
+-- (import_digests.sql) is another school's too.
 with
 
 this_round as (
@@ -192,33 +192,34 @@ all_max_found as (
     where c.round_id = $round_id and s.points = s.points_max
 ),
 
--- Identical answers give identical points in every scope, so only schools sharing their points
--- everywhere (a hash of them, a mere filter) have their answers read and compared: option ids
--- are per form and indicator, so equal sets of them are the same answers. Identical full marks
--- are left to the all-maximum rule: two schools at the maximum have not copied each other.
-point_signatures as materialized (
+-- Identical answers have identical fingerprints (import_digests.sql), so only schools sharing
+-- a fingerprint have their answers read and compared: option ids are per form and indicator, so
+-- equal sets of them are the same answers. Identical full marks are left to the all-maximum rule:
+-- two schools at the maximum have not copied each other.
+round_fingerprints as materialized (
     select
-        inn,
-        sum(hash(scope, points)::hugeint) as signature,
-        bool_or(scope = 'total' and points = points_max) as is_all_max,
-    from school_scores
-    where round_id = $round_id
-    group by inn
+        c.import_id,
+        c.inn,
+        d.answers_fingerprint,
+    from current_schools as c
+    join import_digests as d on d.import_id = c.import_id and d.inn = c.inn
+    anti join round_totals as t on t.inn = c.inn and t.points = t.points_max
+    where c.round_id = $round_id
 ),
 
-shared_signatures as (
-    select signature
-    from point_signatures
-    where not is_all_max
-    group by signature
+shared_fingerprints as (
+    select answers_fingerprint
+    from round_fingerprints
+    group by answers_fingerprint
     having count(*) > 1
 ),
 
 copy_candidates as (
-    select p.inn
-    from point_signatures as p
-    semi join shared_signatures as s on s.signature = p.signature
-    where not p.is_all_max
+    select
+        f.import_id,
+        f.inn,
+    from round_fingerprints as f
+    semi join shared_fingerprints as s on s.answers_fingerprint = f.answers_fingerprint
 ),
 
 answer_sets as (
@@ -226,8 +227,7 @@ answer_sets as (
         a.inn,
         list_sort(list(a.option_id)) as option_ids,
     from answers as a
-    semi join copy_candidates as k on k.inn = a.inn
-    anti join superseded as x on x.import_id = a.import_id and x.inn = a.inn
+    semi join copy_candidates as k on k.import_id = a.import_id and k.inn = a.inn
     where a.round_id = $round_id
     group by a.import_id, a.inn
 ),
