@@ -26,7 +26,6 @@ from analytics.documents.common import (
     format_points,
     methodology_label,
     read_csv_rows,
-    round_label,
 )
 from analytics.documents.school_results import SchoolResult, TrackResult, load_school_result
 from analytics.errors import SamodiagError
@@ -102,15 +101,9 @@ def _add_profile(
     doc: Document, rnd: Round, school: SchoolResult, change: SchoolChange, details: list[tuple[str, str]]
 ) -> None:
     rows = [
-        ("Образовательная организация", school.name),
-        ("ИНН", school.inn),
-        ("Муниципальное образование", school.municipality),
-        ("Тип самодиагностики", school.form_title),
+        *school.identity_rows(),
         *details,
-        ("Раунд самодиагностики", round_label(rnd)),
-        ("Сумма баллов", format_points(school.points, school.points_max)),
-        ("Уровень", school.level),
-        ("Критических показателей с 0 баллов", str(school.count_failed_critical)),
+        *school.result_rows(rnd),
         ("Дефицитов (показателей ниже максимума)", str(len(school.deficits))),
         ("Дата и место собеседования", ""),
         ("Участники собеседования", ""),

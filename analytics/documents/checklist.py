@@ -24,7 +24,6 @@ from analytics.documents.common import (
     PROJECT_TITLE,
     format_points,
     methodology_label,
-    round_label,
     safe_file_name,
 )
 from analytics.documents.school_results import Deficit, SchoolResult, load_school_result, load_school_results
@@ -77,14 +76,8 @@ def checklist_content(school: SchoolResult, rnd: Round) -> ChecklistContent:
     deficits = school.deficits
     critical = sum(d.is_critical for d in deficits)
     header = (
-        ("Образовательная организация", school.name),
-        ("ИНН", school.inn),
-        ("Муниципальное образование", school.municipality),
-        ("Тип самодиагностики", school.form_title),
-        ("Раунд самодиагностики", round_label(rnd)),
-        ("Сумма баллов", format_points(school.points, school.points_max)),
-        ("Уровень", school.level),
-        ("Критических показателей с 0 баллов", str(school.count_failed_critical)),
+        *school.identity_rows(),
+        *school.result_rows(rnd),
         ("Дефицитов (показателей ниже максимума)", f"{len(deficits)}, из них по критическим: {critical}"),
     )
     by_track = {t.track.code: school.deficits_of(t.track.code) for t in school.tracks}

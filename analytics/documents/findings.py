@@ -174,29 +174,23 @@ def critical_failed_at_least(facts: ReportFacts, threshold: float) -> list[Case]
 
 def level_rose_at_least(facts: ReportFacts, threshold: float) -> list[Case]:
     """At least `threshold` schools passed both rounds and rose at least one overall level."""
-    change = facts.change
-    if change.previous is None or change.count_rose < max(threshold, 1):
-        return []
-    return [
-        {
-            "count": change.count_rose,
-            "paired": change.count_paired,
-            "share": format_share(change.count_rose, change.count_paired),
-            "previous_round": change.previous.name,
-        }
-    ]
+    return _level_moved(facts, threshold, facts.change.count_rose)
 
 
 def level_fell_at_least(facts: ReportFacts, threshold: float) -> list[Case]:
     """At least `threshold` schools passed both rounds and fell at least one overall level."""
+    return _level_moved(facts, threshold, facts.change.count_fell)
+
+
+def _level_moved(facts: ReportFacts, threshold: float, count: int) -> list[Case]:
     change = facts.change
-    if change.previous is None or change.count_fell < max(threshold, 1):
+    if change.previous is None or count < max(threshold, 1):
         return []
     return [
         {
-            "count": change.count_fell,
+            "count": count,
             "paired": change.count_paired,
-            "share": format_share(change.count_fell, change.count_paired),
+            "share": format_share(count, change.count_paired),
             "previous_round": change.previous.name,
         }
     ]

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from analytics.deficits import school_deficits
+from analytics.documents.common import format_points, round_label
 from analytics.errors import NotFound
 from analytics.levels import school_scores_long
 from analytics.rounds import Round
@@ -78,6 +79,24 @@ class SchoolResult:
     count_failed_critical: int
     tracks: tuple[TrackResult, ...]
     deficits: tuple[Deficit, ...]
+
+    def identity_rows(self) -> list[tuple[str, str]]:
+        """Who the school is, as the header of a checklist or an agenda states it."""
+        return [
+            ("Образовательная организация", self.name),
+            ("ИНН", self.inn),
+            ("Муниципальное образование", self.municipality),
+            ("Тип самодиагностики", self.form_title),
+        ]
+
+    def result_rows(self, rnd: Round) -> list[tuple[str, str]]:
+        """What the school reached in the round, as the same headers state it."""
+        return [
+            ("Раунд самодиагностики", round_label(rnd)),
+            ("Сумма баллов", format_points(self.points, self.points_max)),
+            ("Уровень", self.level),
+            ("Критических показателей с 0 баллов", str(self.count_failed_critical)),
+        ]
 
     def deficits_of(self, code: str) -> list[Deficit]:
         """The track's deficits, in the engine's order (failed critical first, then worst)."""
