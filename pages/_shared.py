@@ -15,17 +15,19 @@ link opens the same view for a colleague): `?round=…&mun=…&type=…`.
 
 from __future__ import annotations
 
+import functools
 import runpy
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics.config import db_path_from_env
@@ -57,6 +59,8 @@ ALL_SCHOOL_TYPES = "Все типы"
 LEVEL_COLORS = dict(zip(LEVELS, ("#d55e00", "#f0e442", "#56b4e9", "#0072b2"), strict=True))
 LEVEL_TEXT_COLORS = dict(zip(LEVELS, ("#000000", "#000000", "#000000", "#ffffff"), strict=True))
 LEVEL_PATTERNS = dict(zip(LEVELS, ("x", "/", ".", ""), strict=True))
+STYLED_ROWS = 1000
+"""Longest table whose level cells are coloured (see with_level_colors)."""
 
 
 @st.cache_resource(show_spinner="Открываем базу данных (при первом запуске строится демонстрационная база)…")
@@ -244,12 +248,36 @@ def level_cell_style(level: object) -> str:
     return f"background-color: {LEVEL_COLORS[level]}; color: {LEVEL_TEXT_COLORS[level]}"
 
 
+def with_level_colors(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame | Styler:
+    """The table with its level columns coloured — if it is short enough to colour quickly.
+
+    Streamlit draws a styled table cell by cell: the level colours of a national municipality's
+    5,800 schools would take seconds, so a table longer than STYLED_ROWS shows its levels as text.
+    """
+    if len(frame) > STYLED_ROWS:
+        return frame
+    return frame.style.map(level_cell_style, subset=columns)
+
+
 def school_url(inn: str, municipality: str, filters: Filters) -> str:
-    """A link to the «Школа» page of one school, opening on its round and its municipality."""
-    params = {"inn": inn, MUNICIPALITY_PARAM: municipality}
+    """A link to the «Школа» page of one school, opening on its round and its municipality.
+
+    A page links up to thousands of schools, so each municipality and round name is quoted once
+    (the same text `urlencode` would write); an ИНН is digits and needs no quoting.
+    """
+    url = f"school?inn={_url_value(inn)}&{MUNICIPALITY_PARAM}={_url_value(municipality)}"
     if filters.round is not None:
-        params[ROUND_PARAM] = filters.round.name
-    return f"school?{urlencode(params)}"
+        url += f"&{ROUND_PARAM}={_url_value(filters.round.name)}"
+    return url
+
+
+def _url_value(text: str) -> str:
+    return text if text.isascii() and text.isalnum() else _quoted(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
 
 
 def stacked_level_bars(

@@ -7,7 +7,7 @@ from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares
 from analytics.errors import SamodiagError
 from analytics.rounds import list_rounds, previous_round
 from analytics.rubric import LEVELS
-from pages._shared import LEVEL_COLORS, cached, level_cell_style, require_schools, school_url, start_page
+from pages._shared import LEVEL_COLORS, cached, require_schools, school_url, start_page, with_level_colors
 
 con, filters, selected = start_page("Динамика")
 
@@ -117,7 +117,7 @@ for tab, rising, key in zip(
         tab.caption("Таких школ нет")
         continue
     tab.dataframe(
-        shown.style.map(level_cell_style, subset=["level_from", "level_to"]),
+        with_level_colors(shown, ["level_from", "level_to"]),
         hide_index=True,
         column_order=list(mover_columns),
         column_config=mover_columns,
@@ -128,7 +128,7 @@ st.subheader("Уровень сейчас × изменение")
 st.caption(f"Уровень в раунде «{to_name}» и куда он сдвинулся с раунда «{from_name}»: {scope_names[scope]}")
 grid = comparison.status_change_grid[comparison.status_change_grid["scope"] == scope]
 st.dataframe(
-    grid.style.map(level_cell_style, subset=["level"]),
+    with_level_colors(grid, ["level"]),
     hide_index=True,
     column_order=["level", "count_up", "count_same", "count_down", "count_schools"],
     column_config={

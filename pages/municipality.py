@@ -13,10 +13,10 @@ from pages._shared import (
     bulk_checklists,
     cached,
     download_document,
-    level_cell_style,
     require_schools,
     school_url,
     start_page,
+    with_level_colors,
 )
 
 con, filters, rnd = start_page("Муниципалитет")
@@ -119,7 +119,7 @@ st.subheader("Таблица школ")
 st.caption("Выберите строку, чтобы открыть профиль школы, или нажмите «открыть» (в новой вкладке)")
 shown["link"] = [school_url(inn, filters.municipality, filters) for inn in shown["inn"]]
 selection = st.dataframe(
-    shown.style.map(level_cell_style, subset=["level", "level_prev", *tracks]),
+    with_level_colors(shown, ["level", "level_prev", *tracks]),
     hide_index=True,
     column_order=[
         "name",

@@ -16,12 +16,12 @@ from pages._shared import (
     LEVEL_PATTERNS,
     cached,
     download_document,
-    level_cell_style,
     require_schools,
     school_url,
     show_empty_state,
     start_page,
     url_select,
+    with_level_colors,
 )
 
 con, filters, rnd = start_page("Школа")
@@ -29,9 +29,10 @@ con, filters, rnd = start_page("Школа")
 schools = cached(views.round_schools, rnd, filters.municipality, filters.school_type)
 every_school = cached(views.round_schools, rnd)
 requested = st.query_params.get("inn")
-if requested in set(every_school["inn"]) - set(schools["inn"]):
+passed = bool(requested) and bool((every_school["inn"] == requested).any())
+if passed and not (schools["inn"] == requested).any():
     schools = every_school  # a link to a school outside the sidebar's filters still opens it
-elif requested and requested not in set(every_school["inn"]):
+elif requested and not passed:
     st.warning(f"Школа с ИНН {requested} не проходила самодиагностику в раунде «{rnd.name}»; выберите школу")
 require_schools(filters, len(schools))
 names = dict(zip(schools["inn"], schools["name"] + " — " + schools["municipality"], strict=True))
@@ -130,7 +131,7 @@ figure.update_layout(
 )
 st.plotly_chart(figure, key="school_tracks_chart")
 st.dataframe(
-    thresholds.style.map(level_cell_style, subset=["level"]),
+    with_level_colors(thresholds, ["level"]),
     hide_index=True,
     column_order=[
         "scope_name",

@@ -7,15 +7,19 @@ its store and clears Streamlit's caches first; then it asserts what a user reads
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
+from urllib.parse import urlencode
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import open_store
 from analytics.deficits import school_deficits
 from analytics.loading import Upload, import_uploads
-from analytics.rounds import get_round
+from analytics.rounds import Round, get_round
+from analytics.views import Filters
 from tests.conftest import EXAMPLES, metrics
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -228,6 +232,12 @@ class TestSchoolPage:
         at = open_app(examples_db, "school", inn="0000000000")
         assert any("Школа с ИНН 0000000000 не проходила самодиагностику" in w.value for w in at.warning)
 
+    def test_a_link_to_a_school_outside_the_filters_still_opens_it(self, open_app, examples_db):
+        """A school of Kirov linked while the sidebar is filtered to Vsevolozhsk opens its profile."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN, mun=VSEVOLOZHSK)
+        assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
+        assert not any("не проходила" in w.value for w in at.warning)
+
     def test_picking_another_school_updates_the_url(self, open_app, examples_db):
         """The school selector writes ?inn=…, so the profile can be shared."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
@@ -320,3 +330,25 @@ class TestUploadPage:
         assert any("Реестр загружен: школ — 2" in s.value for s in at.success)
         at.switch_page("pages/region.py").run()
         assert "Прошли самодиагностику 1 из 2 ожидаемых школ (50,0 %)" in texts(at)
+
+
+class TestTableHelpers:
+    def test_school_link_is_what_urlencode_writes(self):
+        """Links to a school quote Cyrillic, spaces and «» exactly as urlencode does."""
+        from pages._shared import school_url
+
+        rnd = Round(1, "Весна 2026", dt.date(2026, 4, 1), "demo-2025")
+        municipality = "Лужский муниципальный район «Север»"
+        expected = "school?" + urlencode({"inn": "4700000001", "mun": municipality, "round": rnd.name})
+        assert school_url("4700000001", municipality, Filters(rnd)) == expected
+        assert school_url("4700000001", municipality, Filters(None)) == expected.split("&round=")[0]
+
+    def test_level_colours_only_for_tables_short_enough(self):
+        """A table of STYLED_ROWS rows is coloured; a longer one keeps its levels as plain text."""
+        from pages._shared import STYLED_ROWS, with_level_colors
+
+        short = pd.DataFrame({"level": ["базовый"] * STYLED_ROWS})
+        long = pd.DataFrame({"level": ["базовый"] * (STYLED_ROWS + 1)})
+        styled = with_level_colors(short, ["level"])
+        assert "background-color" in styled.to_html()
+        assert with_level_colors(long, ["level"]) is long
