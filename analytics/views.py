@@ -443,22 +443,38 @@ class Heatmap:
     tracks: list[str]
     ranks: list[list[int]]
     texts: list[list[str]]
+    count_tracks_lowest: list[int]
+    count_left_out: int
+    """Schools of the table after the first HEATMAP_ROWS, not drawn."""
 
 
 HEATMAP_LABEL_LENGTH = 36
+HEATMAP_ROWS = 60
+"""Schools drawn in a heat-map, in the table's order: a row is 50 px, so a municipality of
+thousands of schools would be a chart metres tall that takes seconds to build; the table under
+it lists them all."""
 
 
 def heatmap(table: pd.DataFrame, tracks: list[str]) -> Heatmap:
-    """The heat-map of a municipality table, rows in the table's order; cell text on short lines."""
-    ranks = [[LEVELS.index(level) for level in row] for row in table[tracks].itertuples(index=False)]
+    """The heat-map of the first HEATMAP_ROWS schools of a municipality table, in its order; cell
+    text on short lines."""
+    drawn = table.head(HEATMAP_ROWS)
+    ranks = [[LEVELS.index(level) for level in row] for row in drawn[tracks].itertuples(index=False)]
     point_columns = [f"{n} · баллы" for n in tracks]
     texts = [
         [f"{level.replace(' ', '<br>')}<br>{points}" for level, points in zip(levels, pts, strict=True)]
         for levels, pts in zip(
-            table[tracks].itertuples(index=False), table[point_columns].itertuples(index=False), strict=True
+            drawn[tracks].itertuples(index=False), drawn[point_columns].itertuples(index=False), strict=True
         )
     ]
-    return Heatmap(_row_labels(table), list(tracks), ranks, texts)
+    return Heatmap(
+        _row_labels(drawn),
+        list(tracks),
+        ranks,
+        texts,
+        drawn["count_tracks_lowest"].astype(int).tolist(),
+        count_left_out=len(table) - len(drawn),
+    )
 
 
 def _row_labels(table: pd.DataFrame) -> list[str]:

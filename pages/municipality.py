@@ -94,10 +94,10 @@ figure.add_heatmap(
     col=1,
 )
 figure.add_heatmap(
-    z=[[count] for count in shown["count_tracks_lowest"]],
+    z=[[count] for count in grid.count_tracks_lowest],
     x=["Направлений ниже базового"],
     y=grid.schools,
-    text=[[str(count)] for count in shown["count_tracks_lowest"]],
+    text=[[str(count)] for count in grid.count_tracks_lowest],
     texttemplate="%{text}",
     textfont={"size": 13},
     colorscale=[[0, "#ffffff"], [1, "#9e9e9e"]],
@@ -114,6 +114,11 @@ figure.update_layout(height=160 + 50 * len(grid.schools), margin={"t": 10, "b": 
 figure.update_xaxes(side="top", tickangle=-35, tickfont={"size": 11})
 figure.update_yaxes(autorange="reversed", ticks="")
 st.plotly_chart(figure, key="municipality_heatmap")
+if grid.count_left_out:
+    st.caption(
+        f"Школ на карте: {len(grid.schools)} из {len(shown)}, в выбранном порядке; полный список — "
+        "в таблице ниже. Сузьте отбор уровнем или поиском, чтобы увидеть на карте остальные"
+    )
 
 st.subheader("Таблица школ")
 st.caption("Выберите строку, чтобы открыть профиль школы, или нажмите «открыть» (в новой вкладке)")

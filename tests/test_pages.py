@@ -187,6 +187,17 @@ class TestMunicipalityPage:
         assert frame(at, "points_change")["points"].iloc[0] == 42
 
 
+class TestMunicipalityHeatmap:
+    def test_a_long_municipality_draws_its_first_schools(self, open_app, examples_db, monkeypatch):
+        """With room for two schools on the map, Vsevolozhsk's others are left to the table, in words."""
+        from analytics import views
+
+        monkeypatch.setattr(views, "HEATMAP_ROWS", 2)
+        at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK, round=SPRING)
+        assert any(c.value.startswith("Школ на карте: 2 из ") for c in at.caption)
+        assert len(frame(at, "link")) > 2
+
+
 class TestSchoolPage:
     def test_school_from_the_url_shows_total_level_and_the_critical_cap(self, open_app, examples_db):
         """?inn=… opens that school: 59 of 100, «ниже базового» because of a critical indicator."""

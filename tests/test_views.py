@@ -290,6 +290,16 @@ class TestHeatmap:
         assert len(grid.ranks) == len(table)
         assert all(len(ranks) == 8 for ranks in grid.ranks)
 
+    def test_only_the_first_schools_are_drawn_and_the_rest_counted(self, store, monkeypatch):
+        """Past HEATMAP_ROWS the map keeps the table's first schools, in order, and counts the others."""
+        monkeypatch.setattr(views, "HEATMAP_ROWS", 3)
+        rnd = get_round(store, SPRING)
+        table = views.order_schools(views.municipality_schools(store, rnd, VSEVOLOZHSK), "по названию")
+        grid = views.heatmap(table, views.track_titles(store, rnd))
+        assert grid.schools == views._row_labels(table.head(3))
+        assert grid.count_tracks_lowest == table["count_tracks_lowest"].head(3).tolist()
+        assert grid.count_left_out == len(table) - 3 > 0
+
     def test_schools_with_the_same_name_are_told_apart_by_inn(self):
         """Two «СОШ №1» in one municipality get their ИНН in the label."""
         table = pd.DataFrame({"inn": ["1", "2", "3"], "name": ["СОШ №1", "СОШ №1", "СОШ №2"]})
