@@ -5,6 +5,7 @@ these tests keep `make bench` from breaking unnoticed."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ import pytest
 from analytics.config import PROJECT_ROOT
 from analytics.db import connect
 from analytics.rounds import list_rounds
+from benchmarks.bench_app import PAGES
 from benchmarks.bench_pages import page_calls
 from benchmarks.stores import Size, demo_store
 
@@ -98,3 +100,23 @@ class TestStores:
         assert again == first
         assert again.db_path.stat().st_mtime_ns == modified
         assert [len(rnd.files) for rnd in again.rounds] == [1, 2]
+
+
+class TestPageDrawing:
+    @pytest.mark.usefixtures("table")
+    def test_every_page_of_the_app_is_drawn_and_timed(self, out_dir, tmp_path):
+        """bench_app runs the app on a store and prints one timed row per page, in the app's order."""
+        store = demo_store(Size("custom", TOY_SCHOOLS, 2), out_dir)
+        copy = tmp_path / "store.duckdb"
+        shutil.copyfile(store.db_path, copy)
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_app", str(copy), "--runs", "1"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        rows = [cells for cells in map(str.split, done.stdout.splitlines()) if cells and cells[0] in PAGES]
+        assert [row[0] for row in rows] == list(PAGES)
+        assert all(len(row) == 5 for row in rows)
