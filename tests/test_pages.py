@@ -22,16 +22,11 @@ from analytics.rounds import Round, get_round
 from analytics.views import Filters
 from tests.conftest import EXAMPLES, metrics
 
-PROJECT = Path(__file__).resolve().parents[1]
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
 NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
-CORE_PAGES = ("region", "municipality", "school", "deficits", "upload")
-PAGES = [
-    *CORE_PAGES,
-    *(name for name in ("dynamics", "credibility") if (PROJECT / "pages" / f"{name}.py").exists()),
-]
+PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "upload")
 
 
 def build_store(path: Path, *, rounds: tuple[str, ...] = (AUTUMN, SPRING)) -> Path:
