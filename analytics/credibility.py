@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from analytics.config import RUBRIC_DIR
+from analytics.datafiles import read_data_csv
 from analytics.rounds import Round
 from analytics.rubric import LEVELS
 from analytics.sql import query
@@ -149,9 +150,9 @@ def related_indicator_pairs(version: str) -> pd.DataFrame:
     columns = ["form", "if_best", "then_not_zero", "explanation"]
     if not path.is_file():
         return pd.DataFrame(columns=columns)
-    pairs = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    pairs = pairs[pairs["version"] == version]
-    return pairs[columns].astype({"if_best": int, "then_not_zero": int}).reset_index(drop=True)
+    rows = [row for _, row in read_data_csv(path, ("version", *columns)) if row["version"] == version]
+    pairs = pd.DataFrame(rows, columns=["version", *columns])[columns]
+    return pairs.astype({"if_best": int, "then_not_zero": int}).reset_index(drop=True)
 
 
 class _Pair(NamedTuple):

@@ -8,7 +8,6 @@ rather than producing plausible wrong levels.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from analytics.config import RUBRIC_DIR
+from analytics.datafiles import read_data_csv
 from analytics.errors import SamodiagError
 from analytics.text import normalize
 
@@ -235,8 +235,7 @@ def _check_form(rubric: Rubric, form: str) -> list[str]:
 
 
 def _read_rows(path: Path, version: str) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [row for row in csv.DictReader(handle) if row.get("version") == version]
+    return [row for _, row in read_data_csv(path) if row.get("version") == version]
 
 
 def _threshold(row: dict[str, str], version: str) -> Threshold:

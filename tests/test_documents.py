@@ -28,6 +28,7 @@ from analytics.documents import (
     checklists_zip,
     interview_agenda_docx,
 )
+from analytics.documents.agenda import load_interview_questions
 from analytics.documents.findings import load_findings
 from analytics.documents.render import convert_to_pdf
 from analytics.documents.xlsx_helpers import new_workbook, put
@@ -363,6 +364,14 @@ class TestInterviewAgenda:
         assert "Общий вопрос для всех школ?" in text
         assert "Что мешает выполнить критический показатель?" in text
         assert "Вопрос о среде для сильных школ?" not in text
+
+    def test_default_questions_print_whole_with_their_commas(self, store, rnd):
+        """Every general question of the shipped file appears whole, not cut at its first comma."""
+        text = docx_text(interview_agenda_docx(store, rnd, CRITICAL))
+        general = [q for q in load_interview_questions()["total"] if "," in q]
+        assert general
+        for question in general:
+            assert question in text
 
     def test_mentor_school_is_suggested_for_the_failing_track(self, store, rnd):
         """The school at «высокий» in the failing track is offered as a mentor, with the reason."""

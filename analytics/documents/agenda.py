@@ -17,6 +17,7 @@ import pandas as pd
 from docx.document import Document
 
 from analytics.config import DATA_DIR
+from analytics.datafiles import read_data_csv
 from analytics.documents import docx_helpers as dx
 from analytics.documents.change import SchoolChange, ScopeChange, school_change
 from analytics.documents.common import (
@@ -25,7 +26,6 @@ from analytics.documents.common import (
     format_delta,
     format_points,
     methodology_label,
-    read_csv_rows,
 )
 from analytics.documents.school_results import SchoolResult, TrackResult, load_school_result
 from analytics.errors import SamodiagError
@@ -75,7 +75,7 @@ def interview_agenda_docx(
 
 def load_interview_questions(path: Path = QUESTIONS_PATH) -> dict[str, list[str]]:
     """Scope ('total' for every school, or a track code) → its questions, in file order."""
-    rows = read_csv_rows(path, QUESTION_COLUMNS)
+    rows = read_data_csv(path, QUESTION_COLUMNS)
     questions: dict[str, list[str]] = {}
     for line, row in rows:
         scope, question = row["track_code"].strip(), row["question"].strip()

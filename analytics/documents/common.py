@@ -7,11 +7,8 @@ cannot hold would make a document unreadable, so every piece of outside text pas
 
 from __future__ import annotations
 
-import csv
 import re
-from pathlib import Path
 
-from analytics.errors import SamodiagError
 from analytics.rounds import Round
 
 DEMO_VERSION_PREFIX = "demo"
@@ -91,18 +88,3 @@ def count_phrase(count: int, one: str, few: str, many: str) -> str:
     else:
         noun = many
     return f"{count} {noun}"
-
-
-def read_csv_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV with the given columns, each with its line number as people count."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in columns if c not in (reader.fieldnames or [])]
-            if missing:
-                msg = f"Файл «{path.name}»: нет столбцов {', '.join(missing)}"
-                raise SamodiagError(msg)
-            return [(k, {c: row[c] or "" for c in columns}) for k, row in enumerate(reader, start=2)]
-    except OSError as error:
-        msg = f"Файл «{path}» не удалось прочитать: {error.strerror}"
-        raise SamodiagError(msg) from error

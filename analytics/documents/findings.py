@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.config import DATA_DIR
-from analytics.documents.common import format_share, read_csv_rows
+from analytics.datafiles import read_data_csv
+from analytics.documents.common import format_share
 from analytics.documents.region_facts import DEFICIT_MAX_RANK, HIGH, ReportFacts
 from analytics.errors import SamodiagError
 
@@ -300,7 +301,7 @@ RULES: dict[str, Rule] = {
 
 def load_findings(path: Path = FINDINGS_PATH) -> list[FindingTemplate]:
     """The findings file, checked: known sections, rules, numeric thresholds, known placeholders."""
-    return [_finding_template(path.name, line, row) for line, row in read_csv_rows(path, FINDING_COLUMNS)]
+    return [_finding_template(path.name, line, row) for line, row in read_data_csv(path, FINDING_COLUMNS)]
 
 
 def _finding_template(file_name: str, line: int, row: dict[str, str]) -> FindingTemplate:
