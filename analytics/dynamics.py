@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -32,6 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import special, stats
 
+from analytics.config import DATA_DIR
+from analytics.datafiles import read_data_csv
 from analytics.errors import SamodiagError
 from analytics.levels import track_names
 from analytics.rounds import Round
@@ -40,8 +43,7 @@ from analytics.sql import query
 from analytics.text import normalize
 
 MIN_SCHOOLS = 10
-"""Below this many schools a share or a test is reported as «мало данных»."""
-SIGNIFICANCE = 0.05
+"""Below this many schools a share, or schools whose points changed a test, read «мало данных»."""
 TOO_FEW = "мало данных"
 TOTAL_NAME = "В целом"
 
@@ -52,11 +54,64 @@ CHANGES = (CHANGE_UP, CHANGE_SAME, CHANGE_DOWN)
 ONLY_FROM = "только в первом раунде"
 ONLY_TO = "только во втором раунде"
 
-VERDICT_UP = "значимый рост"
-VERDICT_DOWN = "значимое снижение"
+VERDICT_UP = "заметный рост"
+VERDICT_SMALL_UP = "небольшой рост"
+VERDICT_DOWN = "заметное снижение"
+VERDICT_SMALL_DOWN = "небольшое снижение"
+VERDICT_NONE = "изменений нет"
 VERDICT_FEWER_DEFICITS = "дефицит значимо реже"
 VERDICT_MORE_DEFICITS = "дефицит значимо чаще"
-VERDICT_NOT_SIGNIFICANT = "изменение не значимо"
+VERDICT_NOT_SIGNIFICANT = "в пределах случайных колебаний"
+VERDICT_RULES_PATH = DATA_DIR / "rules" / "change_verdicts.csv"
+
+
+@dataclass(frozen=True)
+class VerdictRules:
+    """When a change in points is called a change, and when a noticeable one.
+
+    Points of the total and of the eight tracks are nine paired tests on the same schools, so their
+    p-values are adjusted by Holm's step-down method (it controls the chance of any false verdict);
+    the dozens of indicators by Benjamini–Hochberg (it controls the share of false ones). A
+    verdict needs the adjusted p below `significance`; it says «заметный» only when the mean
+    change also reaches `practical_change_share` of the scope's maximum, otherwise «небольшой»:
+    with thousands of schools a tenth of a point is «significant» and still means nothing.
+    """
+
+    significance: float
+    practical_change_share: float
+
+    def explained(self) -> str:
+        """The rule in words, for the page's «Как проверяли»."""
+        share = f"{self.practical_change_share * 100:g}".replace(".", ",")
+        level = f"{self.significance:g}".replace(".", ",")
+        return (
+            "Парный критерий Уилкоксона по школам, прошедшим оба раунда; p-значения девяти проверок "
+            "(в целом и восемь направлений) скорректированы поправкой Холма, показателей — поправкой "
+            f"Бенджамини–Хохберга. Изменение признаётся, если скорректированное p < {level}; "
+            f"«заметное» — если средний сдвиг не меньше {share}\u00a0% максимума направления, иначе "
+            "«небольшое». «Мало данных» — баллы изменились меньше чем у "
+            f"{MIN_SCHOOLS} школ. r — ранговая бисериальная корреляция: +1 — выросли все "
+            "изменившиеся школы, −1 — снизились все, 0 — рост и снижение уравновешены."
+        )
+
+
+@cache
+def verdict_rules(path: Path = VERDICT_RULES_PATH) -> VerdictRules:
+    """The two parameters from `data/rules/change_verdicts.csv`, each a number in (0, 1)."""
+    values = {}
+    for line, row in read_data_csv(path, ("parameter", "value")):
+        try:
+            value = float(row["value"].replace(",", "."))
+        except ValueError:
+            value = -1.0
+        if not 0 < value < 1:
+            msg = f"Файл «{path.name}», строка {line}: значение должно быть числом от 0 до 1"
+            raise SamodiagError(msg)
+        values[row["parameter"].strip()] = value
+    missing = [name for name in ("significance", "practical_change_share") if name not in values]
+    if missing:
+        raise SamodiagError(f"Файл «{path.name}»: нет параметров {', '.join(missing)}")
+    return VerdictRules(values["significance"], values["practical_change_share"])
 
 _EXACT_TEST_MAX_PAIRS = 50
 """Up to this many pairs scipy's signed-rank test chooses an exact or a permutation p-value."""
@@ -204,7 +259,7 @@ def compare_rounds(
             transition_shares=_row_shares(transitions),
             only_in_from=_one_round_schools(pairs, present="from"),
             only_in_to=_one_round_schools(pairs, present="to"),
-            track_changes=_track_changes(pairs),
+            track_changes=_track_changes(pairs, _scope_maxima(con, to_round)),
             status_change_grid=_status_change_grid(pairs),
             methodology_note=_methodology_note(con, from_round, to_round, shared),
             indicator_changes=deficit_changes.result()[0],
@@ -627,16 +682,17 @@ def _one_round_schools(pairs: _SchoolPairs, *, present: str) -> pd.DataFrame:
 # --- paired tests ------------------------------------------------------------------------------
 
 
-def _track_changes(pairs: _SchoolPairs) -> pd.DataFrame:
-    """Per scope: mean points in each round and the Wilcoxon signed-rank test over the pairs."""
+def _track_changes(pairs: _SchoolPairs, maxima: dict[str, int]) -> pd.DataFrame:
+    """Per scope: mean points in each round, the Wilcoxon signed-rank test, Holm-adjusted verdicts."""
     points_from = np.ascontiguousarray(pairs.points_from[pairs.paired].T)  # scope by scope
     points_to = np.ascontiguousarray(pairs.points_to[pairs.paired].T)
     counts = pairs.change_counts()
-    return pd.DataFrame(
+    table = pd.DataFrame(
         [
             {
                 "scope": code,
                 "scope_name": name,
+                "points_max": maxima.get(code, np.nan),
                 **_paired_points_test(points_from[column], points_to[column]),
                 "count_up": int(counts[column, 0]),
                 "count_same": int(counts[column, 1]),
@@ -645,36 +701,69 @@ def _track_changes(pairs: _SchoolPairs) -> pd.DataFrame:
             for column, (code, name) in enumerate(pairs.scopes.items())
         ]
     )
+    table.insert(table.columns.get_loc("p_value") + 1, "p_adjusted", _holm(table["p_value"].to_numpy()))
+    table["verdict"] = [_points_verdict(row) for row in table.itertuples()]
+    return table
+
+
+def _scope_maxima(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, int]:
+    """Scope → its maximum in the round's fullest form (the practical threshold's base)."""
+    rows = con.execute(
+        "select scope, max(points_max) from level_thresholds where version = ? group by scope",
+        [rnd.methodology],
+    ).fetchall()
+    return dict(rows)
+
+
+def _holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values over the tests that ran (NaN stays NaN)."""
+    adjusted = np.full(len(p_values), np.nan)
+    ran = np.flatnonzero(~np.isnan(p_values))
+    order = ran[np.argsort(p_values[ran], kind="stable")]
+    steps = p_values[order] * (len(order) - np.arange(len(order)))
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(steps))
+    return adjusted
+
+
+def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values over the tests that ran (NaN stays NaN)."""
+    adjusted = np.full(len(p_values), np.nan)
+    ran = ~np.isnan(p_values)
+    if ran.any():
+        adjusted[ran] = stats.false_discovery_control(p_values[ran], method="bh")
+    return adjusted
 
 
 def _paired_points_test(before: np.ndarray, after: np.ndarray) -> dict[str, object]:
-    """Wilcoxon signed-rank test of after − before, with the matched-pairs rank-biserial r."""
+    """Wilcoxon signed-rank test of after − before, with the matched-pairs rank-biserial r.
+
+    The small-number rule counts the schools whose points changed: a thousand pairs of which
+    three moved cannot carry a verdict either way (no change at all is a known answer).
+    """
     step = after - before
     count = len(step)
+    count_changed = int(np.count_nonzero(step))
     result: dict[str, object] = {
         "n_pairs": count,
+        "n_changed": count_changed,
         "points_mean_from": before.mean() if count else np.nan,
         "points_mean_to": after.mean() if count else np.nan,
         "mean_change": step.mean() if count else np.nan,
         "statistic": np.nan,
         "p_value": np.nan,
         "effect_size_r": np.nan,
-        "verdict": TOO_FEW,
     }
     if count < MIN_SCHOOLS:
         return result
-    if not step.any():
+    if not count_changed:
         # scipy divides by zero here; with no change at all the answer is known.
-        return result | {"statistic": 0.0, "p_value": 1.0, "effect_size_r": 0.0, "verdict": CHANGE_SAME}
+        return result | {"statistic": 0.0, "p_value": 1.0, "effect_size_r": 0.0}
+    if count_changed < MIN_SCHOOLS:
+        return result
     ranks = _SignedRanks.of(step)
     statistic, p_value = _signed_rank_test(step, ranks)
     effect = (ranks.plus - ranks.minus) / (ranks.plus + ranks.minus)
-    return result | {
-        "statistic": statistic,
-        "p_value": p_value,
-        "effect_size_r": effect,
-        "verdict": _points_verdict(p_value, effect),
-    }
+    return result | {"statistic": statistic, "p_value": p_value, "effect_size_r": effect}
 
 
 @dataclass(frozen=True)
@@ -724,10 +813,17 @@ def _signed_rank_test(step: np.ndarray, ranks: _SignedRanks) -> tuple[float, flo
     return min(ranks.plus, ranks.minus), float(2 * special.ndtr(-abs(z)))
 
 
-def _points_verdict(p_value: float, effect: float) -> str:
-    if p_value >= SIGNIFICANCE:
-        return VERDICT_NOT_SIGNIFICANT
-    return VERDICT_UP if effect > 0 else VERDICT_DOWN
+def _points_verdict(row: object) -> str:
+    """The verdict of one scope's row: see VerdictRules."""
+    rules = verdict_rules()
+    if np.isnan(row.p_value):
+        return TOO_FEW
+    if row.n_changed == 0 or row.p_adjusted >= rules.significance:
+        return VERDICT_NONE
+    noticeable = abs(row.mean_change) >= rules.practical_change_share * row.points_max
+    if row.effect_size_r > 0:
+        return VERDICT_UP if noticeable else VERDICT_SMALL_UP
+    return VERDICT_DOWN if noticeable else VERDICT_SMALL_DOWN
 
 
 def _indicator_changes(deficits: _DeficitPairs, catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -745,9 +841,10 @@ def _indicator_changes(deficits: _DeficitPairs, catalogue: pd.DataFrame) -> pd.D
     enough = answered >= MIN_SCHOOLS
     share_from = deficits_from / np.where(enough, answered, np.nan)
     share_to = deficits_to / np.where(enough, answered, np.nan)
-    p_values = _mcnemar_p_values(closed, opened)
+    p_values = np.where(enough, _mcnemar_p_values(closed, opened), np.nan)
+    p_adjusted = _benjamini_hochberg(p_values)
     verdicts = np.select(
-        [~enough, closed + opened == 0, p_values >= SIGNIFICANCE, closed > opened],
+        [~enough, closed + opened == 0, p_adjusted >= verdict_rules().significance, closed > opened],
         [TOO_FEW, CHANGE_SAME, VERDICT_NOT_SIGNIFICANT, VERDICT_FEWER_DEFICITS],
         default=VERDICT_MORE_DEFICITS,
     )
@@ -760,7 +857,8 @@ def _indicator_changes(deficits: _DeficitPairs, catalogue: pd.DataFrame) -> pd.D
         share_deficit_from=share_from,
         share_deficit_to=share_to,
         share_change=share_to - share_from,
-        p_value=np.where(enough, p_values, np.nan),
+        p_value=p_values,
+        p_adjusted=p_adjusted,
         verdict=verdicts,
     )
 

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares
+from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares, verdict_rules
 from analytics.errors import SamodiagError
 from analytics.rounds import list_rounds, previous_round
 from analytics.rubric import LEVELS
@@ -142,25 +142,24 @@ st.dataframe(
 )
 
 st.subheader("Изменение баллов по направлениям")
-st.caption(
-    "Парный критерий Уилкоксона по школам, прошедшим оба раунда; r — ранговая бисериальная "
-    "корреляция: +1 — выросли все, −1 — снизились все."
-)
+with st.expander("Как проверяли"):
+    st.write(verdict_rules().explained())
 st.dataframe(
     comparison.track_changes,
     hide_index=True,
     column_order=[
         "scope_name",
-        "n_pairs",
+        "verdict",
         "points_mean_from",
         "points_mean_to",
         "mean_change",
-        "p_value",
-        "effect_size_r",
-        "verdict",
         "count_up",
         "count_same",
         "count_down",
+        "n_pairs",
+        "effect_size_r",
+        "p_adjusted",
+        "p_value",
     ],
     column_config={
         "scope_name": "Направление",
@@ -168,7 +167,8 @@ st.dataframe(
         "points_mean_from": st.column_config.NumberColumn(f"Средний балл ({from_name})", format="%.1f"),
         "points_mean_to": st.column_config.NumberColumn(f"Средний балл ({to_name})", format="%.1f"),
         "mean_change": st.column_config.NumberColumn("Изменение", format="%+.2f"),
-        "p_value": st.column_config.NumberColumn("p-значение", format="%.4f"),
+        "p_value": st.column_config.NumberColumn("p без поправки", format="%.4f"),
+        "p_adjusted": st.column_config.NumberColumn("p (Холм)", format="%.4f"),
         "effect_size_r": st.column_config.NumberColumn("r", format="%+.2f"),
         "verdict": "Вывод",
         "count_up": "Уровень вырос",
@@ -196,8 +196,9 @@ st.dataframe(
         "closed",
         "opened",
         "share_change",
-        "p_value",
         "verdict",
+        "p_adjusted",
+        "p_value",
     ],
     column_config={
         "track_name": "Направление",
@@ -209,7 +210,8 @@ st.dataframe(
         "closed": "Закрыто",
         "opened": "Открыто",
         "share_change": st.column_config.NumberColumn("Изменение доли", format="percent"),
-        "p_value": st.column_config.NumberColumn("p-значение", format="%.4f"),
+        "p_value": st.column_config.NumberColumn("p без поправки", format="%.4f"),
+        "p_adjusted": st.column_config.NumberColumn("p (Бенджамини–Хохберг)", format="%.4f"),
         "verdict": "Вывод",
     },
     key="dynamics_indicator_changes",

@@ -292,7 +292,7 @@ class TestPairedTests:
         expected = (2 * rises - ranks.sum()) / ranks.sum()
         row = comparison.track_changes.set_index("scope").loc["total"]
         assert row["effect_size_r"] == pytest.approx(expected)
-        assert row["verdict"] in {"значимый рост", "изменение не значимо"}
+        assert row["verdict"] in {"заметный рост", "небольшой рост", "изменений нет"}
 
     def test_indicator_counts_match_the_planted_answers(self, comparison, rubric):
         """Closed and opened deficits per indicator equal a count made from the specs themselves."""
@@ -323,6 +323,72 @@ class TestPairedTests:
         """The failed «Школьный спортивный клуб» fixed by one school is one closed deficit there."""
         club = comparison.indicator_changes.set_index("indicator").loc["Школьный спортивный клуб"]
         assert (club["closed"], club["opened"], club["deficits_from"], club["deficits_to"]) == (1, 0, 1, 0)
+
+
+def _verdict(step: np.ndarray, *, p_adjusted: float | None = None, points_max: int = 100) -> str:
+    """The verdict the page shows for a scope whose schools changed by `step` points."""
+    before = np.full(len(step), 50)
+    row = dynamics._paired_points_test(before, before + step)
+    row["p_adjusted"] = row["p_value"] if p_adjusted is None else p_adjusted
+    row["points_max"] = points_max
+    return dynamics._points_verdict(pd.Series(row))
+
+
+class TestVerdicts:
+    def test_a_tenth_of_a_point_over_thousands_of_schools_is_small_not_noticeable(self):
+        """+0,09 points on 3,000 schools is significant and still «небольшой рост», never «заметный»."""
+        rng = np.random.default_rng(7)
+        step = np.where(rng.random(3000) < 0.09, 1, 0)
+        assert stats.wilcoxon(step).pvalue < 0.001
+        assert _verdict(step, points_max=17) == "небольшой рост"
+
+    def test_a_change_of_five_percent_of_the_maximum_is_noticeable(self):
+        """A mean fall of 1 point in a track of 17 (over 5 %) on 200 schools is «заметное снижение»."""
+        step = -np.ones(200, dtype=int)
+        step[:10] = 0
+        step[10:20] = -2
+        assert _verdict(step, points_max=17) == "заметное снижение"
+        assert _verdict(step, points_max=100) == "небольшое снижение"
+
+    def test_significant_before_correction_is_no_change_after_it(self):
+        """A raw p of 0.03 that Holm raises above 0.05 gives «изменений нет»."""
+        step = np.array([3, 2, 4, -1, 2, 3, 1, -2, 2, 1, 3, 0, 2, -1, 1])
+        assert stats.wilcoxon(step).pvalue < 0.05
+        assert _verdict(step, p_adjusted=0.2) == "изменений нет"
+        assert _verdict(step, points_max=17) == "заметный рост"
+
+    def test_few_schools_changed_among_many_pairs_is_too_few(self):
+        """1,000 pairs of which 6 moved: the small-number rule counts the six and gives «мало данных»."""
+        step = np.zeros(1000, dtype=int)
+        step[:6] = 5
+        assert _verdict(step) == dynamics.TOO_FEW
+        assert _verdict(np.zeros(1000, dtype=int)) == "изменений нет"
+
+    def test_holm_adjustment_equals_a_recomputation(self):
+        """Holm: sort, multiply the k-th smallest by m − k + 1, carry the running maximum, cap at 1."""
+        p = np.array([0.01, 0.04, np.nan, 0.03, 0.005, 0.5])
+        ran = [0.005, 0.01, 0.03, 0.04, 0.5]
+        expected_sorted, running = [], 0.0
+        for k, value in enumerate(ran):
+            running = max(running, min(1.0, value * (len(ran) - k)))
+            expected_sorted.append(running)
+        by_value = dict(zip(ran, expected_sorted, strict=True))
+        adjusted = dynamics._holm(p)
+        assert np.isnan(adjusted[2])
+        for value, got in zip(p, adjusted, strict=True):
+            if not np.isnan(value):
+                assert got == pytest.approx(by_value[value])
+
+    def test_track_and_indicator_verdicts_come_from_adjusted_p(self, comparison):
+        """Tracks carry Holm-adjusted p, indicators Benjamini–Hochberg (scipy's), and verdicts use them."""
+        tracks = comparison.track_changes
+        assert (tracks["p_adjusted"].dropna() >= tracks["p_value"].dropna()).all()
+        indicators = comparison.indicator_changes
+        ran = indicators["p_value"].notna()
+        expected = stats.false_discovery_control(indicators.loc[ran, "p_value"], method="bh")
+        assert indicators.loc[ran, "p_adjusted"].to_numpy() == pytest.approx(expected)
+        significant = indicators["verdict"].isin(["дефицит значимо реже", "дефицит значимо чаще"])
+        assert (indicators.loc[significant, "p_adjusted"] < 0.05).all()
 
 
 class TestTooFewSchools:
