@@ -143,6 +143,8 @@ class RoundComparison:
     deficits_by_municipality: pd.DataFrame
     status_change_grid: pd.DataFrame
     """Per scope and level now: how many schools rose, stayed and fell."""
+    below_basic_changes: pd.DataFrame
+    """Per scope: schools below basic in each round, how many left and entered it, McNemar (Holm)."""
     methodology_note: str | None
     _pairs: _SchoolPairs = field(repr=False)
 
@@ -261,6 +263,7 @@ def compare_rounds(
             only_in_to=_one_round_schools(pairs, present="to"),
             track_changes=_track_changes(pairs, _scope_maxima(con, to_round)),
             status_change_grid=_status_change_grid(pairs),
+            below_basic_changes=_below_basic_changes(pairs),
             methodology_note=_methodology_note(con, from_round, to_round, shared),
             indicator_changes=deficit_changes.result()[0],
             deficits_by_municipality=deficit_changes.result()[1],
@@ -860,6 +863,40 @@ def _indicator_changes(deficits: _DeficitPairs, catalogue: pd.DataFrame) -> pd.D
         p_value=p_values,
         p_adjusted=p_adjusted,
         verdict=verdicts,
+    )
+
+
+def _below_basic_changes(pairs: _SchoolPairs) -> pd.DataFrame:
+    """Per scope: is «ниже базового» rarer or more frequent among the schools in both rounds?
+
+    Exact McNemar test on the schools that left the status against those that entered it, the
+    nine scopes' p-values adjusted by Holm; fewer than MIN_SCHOOLS pairs read «мало данных».
+    """
+    below_from = pairs.levels_from[pairs.paired] == 0
+    below_to = pairs.levels_to[pairs.paired] == 0
+    left = (below_from & ~below_to).sum(axis=0)
+    entered = (~below_from & below_to).sum(axis=0)
+    enough = np.full(len(pairs.scopes), pairs.paired.sum() >= MIN_SCHOOLS)
+    p_values = np.where(enough, _mcnemar_p_values(left, entered), np.nan)
+    p_adjusted = _holm(p_values)
+    verdicts = np.select(
+        [~enough, left + entered == 0, p_adjusted >= verdict_rules().significance, left > entered],
+        [TOO_FEW, VERDICT_NONE, VERDICT_NOT_SIGNIFICANT, "ниже базового реже"],
+        default="ниже базового чаще",
+    )
+    return pd.DataFrame(
+        {
+            "scope": list(pairs.scopes),
+            "scope_name": list(pairs.scopes.values()),
+            "n_pairs": int(pairs.paired.sum()),
+            "below_basic_from": below_from.sum(axis=0),
+            "below_basic_to": below_to.sum(axis=0),
+            "left": left,
+            "entered": entered,
+            "p_value": p_values,
+            "p_adjusted": p_adjusted,
+            "verdict": verdicts,
+        }
     )
 
 

@@ -178,6 +178,37 @@ st.dataframe(
     key="dynamics_track_changes",
 )
 
+st.subheader("Школы ниже базового уровня")
+st.caption(
+    "Сколько школ, прошедших оба раунда, вышли из «ниже базового» и сколько вошли в него; точный "
+    "критерий Мак-Немара с поправкой Холма."
+)
+st.dataframe(
+    comparison.below_basic_changes,
+    hide_index=True,
+    column_order=[
+        "scope_name",
+        "verdict",
+        "below_basic_from",
+        "below_basic_to",
+        "left",
+        "entered",
+        "n_pairs",
+        "p_adjusted",
+    ],
+    column_config={
+        "scope_name": "Направление",
+        "verdict": "Вывод",
+        "below_basic_from": f"Ниже базового ({from_name})",
+        "below_basic_to": f"Ниже базового ({to_name})",
+        "left": "Вышли",
+        "entered": "Вошли",
+        "n_pairs": "Пар школ",
+        "p_adjusted": st.column_config.NumberColumn("p (Холм)", format="%.4f"),
+    },
+    key="dynamics_below_basic_changes",
+)
+
 st.subheader("Изменение по показателям")
 st.caption(
     "Дефицит — балл ниже максимума. Закрыт — был в первом раунде и исчез во втором, открыт — наоборот; "

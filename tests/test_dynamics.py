@@ -391,6 +391,26 @@ class TestVerdicts:
         assert (indicators.loc[significant, "p_adjusted"] < 0.05).all()
 
 
+class TestBelowBasicStatus:
+    def test_left_and_entered_counts_and_mcnemar_equal_a_recount(self, comparison):
+        """Below-basic status per scope: counts from the school table, p from scipy's binomial test."""
+        schools = comparison.schools
+        both = schools[schools["level_from"].notna() & schools["level_to"].notna()]
+        was = both["level_from"] == "ниже базового"
+        now = both["level_to"] == "ниже базового"
+        row = comparison.below_basic_changes.set_index("scope").loc["total"]
+        assert (row["left"], row["entered"]) == (int((was & ~now).sum()), int((~was & now).sum()))
+        assert (row["below_basic_from"], row["below_basic_to"]) == (int(was.sum()), int(now.sum()))
+        if row["left"] + row["entered"]:
+            expected = stats.binomtest(int(row["left"]), int(row["left"] + row["entered"]), 0.5).pvalue
+            assert row["p_value"] == pytest.approx(expected)
+        assert row["p_adjusted"] >= row["p_value"]
+
+    def test_too_few_pairs_give_no_verdict(self, luga):
+        """Three paired schools give «мало данных», not a verdict."""
+        assert (luga.below_basic_changes["verdict"] == dynamics.TOO_FEW).all()
+
+
 class TestTooFewSchools:
     def test_tests_below_ten_pairs_say_too_few(self, luga):
         """Three paired schools in one municipality give no test and no shares, only «мало данных»."""
