@@ -448,6 +448,12 @@ class TestAnalyticReport:
         assert "5. Изменения с предыдущего раунда" in text
         assert "Прошли оба раунда школ: 3; повысили общий уровень: 0; понизили: 2; без изменений: 1." in text
 
+    def test_change_is_called_a_change_only_when_the_test_says_so(self, store, rnd):
+        """Three paired schools carry no verdict: the report says «мало данных», never «рост»/«снижение»."""
+        text = docx_text(analytic_report_docx(store, rnd))
+        assert "Изменение суммы баллов: мало данных; школ ниже базового уровня в целом: мало данных" in text
+        assert "снижение" not in text.split("5. Изменения с предыдущего раунда")[1].split("6.")[0]
+
 
 class TestFindings:
     def test_default_findings_fire_on_the_data(self, store, rnd):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analytics.deficits import school_deficits
 from analytics.documents.school_results import SchoolResult, TrackInfo
+from analytics.dynamics import compare_rounds
 from analytics.levels import school_scores_long
 from analytics.rounds import Round, previous_round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
@@ -99,6 +100,10 @@ class RoundChange:
     track_below_now: dict[str, int]
     mean_points_prev: float | None
     mean_points_now: float | None
+    points_verdict: str | None = None
+    """The total's verdict on «Динамика» (adjusted p, practical threshold); None without a comparison."""
+    below_basic_verdicts: dict[str, str] | None = None
+    """Scope → is «ниже базового» rarer or more frequent (McNemar, Holm), as on «Динамика»."""
 
 
 def round_change(
@@ -120,6 +125,9 @@ def round_change(
         scores_prev.loc[scores_prev["scope"] == TOTAL_SCOPE, columns], on="inn", suffixes=("_now", "_prev")
     )
     same = previous.methodology == rnd.methodology
+    comparison = compare_rounds(con, previous, rnd, municipality)
+    points_verdict = comparison.track_changes.set_index("scope").loc[TOTAL_SCOPE, "verdict"]
+    below_basic = comparison.below_basic_changes
     return RoundChange(
         previous=previous,
         same_methodology=same,
@@ -132,6 +140,8 @@ def round_change(
         track_below_now=below_now,
         mean_points_prev=float(paired["points_prev"].mean()) if same and len(paired) else None,
         mean_points_now=float(paired["points_now"].mean()) if same and len(paired) else None,
+        points_verdict=str(points_verdict),
+        below_basic_verdicts=dict(zip(below_basic["scope"], below_basic["verdict"], strict=True)),
     )
 
 

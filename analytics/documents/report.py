@@ -26,8 +26,9 @@ from analytics.documents.common import (
 )
 from analytics.documents.findings import FINDINGS_PATH, Finding, evaluate_findings, load_findings
 from analytics.documents.region_facts import ReportFacts, gather_report_facts
+from analytics.dynamics import TOO_FEW, VERDICT_NONE, VERDICT_NOT_SIGNIFICANT
 from analytics.rounds import Round
-from analytics.rubric import LEVELS
+from analytics.rubric import LEVELS, TOTAL_SCOPE
 
 TITLE = "Аналитическая справка по результатам самодиагностики общеобразовательных организаций"
 NO_ROSTER = "участие неизвестно: реестр школ не загружен"
@@ -236,13 +237,30 @@ def _add_change(doc: Document, facts: ReportFacts) -> None:
             f"Средняя сумма баллов этих школ: {_decimal(change.mean_points_prev)} в раунде «{before}», "
             f"{_decimal(change.mean_points_now)} сейчас."
         )
+    verdicts = change.below_basic_verdicts or {}
+    if change.points_verdict:
+        lines.append(
+            f"Изменение суммы баллов: {_in_words(change.points_verdict)}; школ ниже базового уровня "
+            f"в целом: {_in_words(verdicts.get(TOTAL_SCOPE, TOO_FEW))} "
+            "(парные критерии Уилкоксона и Мак-Немара с поправкой Холма, как на странице «Динамика»)."
+        )
     dx.add_bullets(doc, lines)
     rows = [
-        [t.title, change.track_below_prev.get(t.code, 0), change.track_below_now.get(t.code, 0)]
+        [
+            t.title,
+            change.track_below_prev.get(t.code, 0),
+            change.track_below_now.get(t.code, 0),
+            _in_words(verdicts.get(t.code, TOO_FEW)),
+        ]
         for t in facts.tracks
     ]
     dx.add_text(doc, "Школ на уровне «ниже базового» по направлениям:")
-    dx.add_table(doc, (9.0, 4.0, 4.0), ("Направление", f"«{before}»", f"«{now}»"), rows)
+    dx.add_table(doc, (6.0, 3.0, 3.0, 5.0), ("Направление", f"«{before}»", f"«{now}»", "Вывод"), rows)
+
+
+def _in_words(verdict: str) -> str:
+    """A verdict as the report says it: no detected change is «в пределах случайных колебаний»."""
+    return VERDICT_NOT_SIGNIFICANT if verdict == VERDICT_NONE else verdict
 
 
 def _decimal(value: float) -> str:
