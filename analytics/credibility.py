@@ -64,8 +64,8 @@ REASON_IDENTICAL = (
     "Ответы на все показатели совпадают с ответами другой школы: возможно, анкету заполнили по образцу"
 )
 REASON_JUMP = (
-    "Общий уровень {direction} сразу на {levels} с предыдущего раунда, который проходила школа: "
-    "проверьте, подтверждаются ли изменившиеся ответы"
+    "Уровень по сумме баллов {direction} сразу на {levels} с предыдущего раунда, который проходила "
+    "школа: уточните, подтверждаются ли изменившиеся ответы"
 )
 REASON_OUTLIER = (
     "Сумма баллов намного {direction}, чем у похожих школ (та же форма самодиагностики, "
@@ -234,14 +234,15 @@ def _identical_answers(row: _Row, _context: _Context) -> tuple[str, str]:
 
 
 def _level_jump(row: _Row, context: _Context) -> tuple[str, str]:
-    before, now = row["level_rank_before"], row["level_rank_now"]
+    """The jump is read from points (level_by_points); the evidence also gives the levels as set."""
+    before, now = row["level_by_points_before"], row["level_by_points_now"]
     reason = REASON_JUMP.format(
         direction="вырос" if now > before else "снизился",
         levels=_count(abs(now - before), "уровень", "уровня", "уровней"),
     )
     evidence = (
-        f"«{row['round_before']}»: {LEVELS[before]}, {_points(row['points_before'])} → "
-        f"«{context.rnd.name}»: {LEVELS[now]}, {_points(row['points_now'])}"
+        f"«{row['round_before']}»: {LEVELS[row['level_rank_before']]}, {_points(row['points_before'])} → "
+        f"«{context.rnd.name}»: {LEVELS[row['level_rank_now']]}, {_points(row['points_now'])}"
     )
     return reason, evidence
 

@@ -232,6 +232,27 @@ class TestLevelJumps:
         )
 
 
+    def test_level_moved_only_by_a_critical_indicator_is_no_jump(self, tmp_path, rubric):
+        """87 points and a failed critical («ниже базового») → 88 without: a move as set, none by points."""
+        con = open_store(tmp_path / "store.duckdb")
+        points = spread(rubric, 87)
+        capped = SchoolSpec(JUMP, "МОУ «СОШ №77»", KIROV, track_points=points, failed_critical=(2,))
+        for name, spec in {SPRING: capped, AUTUMN: school(rubric, JUMP, 88)[0]}.items():
+            export = write_answers_csv(tmp_path / f"{name}.csv", rubric, [(spec, answers_for(rubric, spec))])
+            import_uploads(con, [Upload.from_path(export)], name)
+        levels = con.execute(
+            "select level_rank, level_by_points from school_scores where inn = ? and scope = 'total'"
+            " order by round_id",
+            [JUMP],
+        ).fetchall()
+        flags = flag_schools(con, get_round(con, AUTUMN))
+        con.close()
+        assert levels[0][0] == 0
+        assert levels[1][0] - levels[0][0] >= 2
+        assert levels[1][1] - levels[0][1] < 2
+        assert "level_jump" not in set(flags.loc[flags["inn"] == JUMP, "rule"])
+
+
 class TestTotalOutliers:
     def test_outliers_are_those_beyond_the_robust_z_threshold(self, flags, rubric):
         """Flagged totals are exactly those with |0.6745·(x − median) / MAD| > OUTLIER_Z in the group."""

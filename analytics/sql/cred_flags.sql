@@ -45,6 +45,7 @@ round_totals as (
         points,
         points_max,
         level_rank,
+        level_by_points,
     from school_scores
     where round_id = $round_id and scope = 'total'
 ),
@@ -246,14 +247,16 @@ copy_found as (
     group by s.inn
 ),
 
--- A move of $min_levels levels or more since the school's own previous round (the latest
--- earlier round it passed, which may be older than the region's previous round).
+-- A move of $min_levels levels or more, read from points alone (a level that moves only because
+-- a critical indicator switched is no jump in the answers), since the school's own previous
+-- round (the latest earlier round it passed, which may be older than the region's previous one).
 scores_before as (
     select
         s.inn,
         arg_max(s.round_id, r.round_date) as round_id_before,
         arg_max(s.points, r.round_date) as points_before,
         arg_max(s.level_rank, r.round_date) as level_rank_before,
+        arg_max(s.level_by_points, r.round_date) as level_by_points_before,
     from school_scores as s
     join rounds as r on r.round_id = s.round_id
     where
@@ -271,10 +274,12 @@ level_jump_found as (
         b.level_rank_before,
         n.points as points_now,
         n.level_rank as level_rank_now,
+        b.level_by_points_before,
+        n.level_by_points as level_by_points_now,
     from round_totals as n
     join scores_before as b on b.inn = n.inn
     join rounds as r on r.round_id = b.round_id_before
-    where abs(n.level_rank - b.level_rank_before) >= $min_levels
+    where abs(n.level_by_points - b.level_by_points_before) >= $min_levels
 ),
 
 -- Totals far from similar schools (the same form, locality and size band, at least $min_group
