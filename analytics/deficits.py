@@ -15,6 +15,7 @@ import pandas as pd
 from analytics.rounds import Round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query
+from analytics.text import normalize
 
 
 def school_deficits(
@@ -40,6 +41,38 @@ def deficit_frequency(
     """Per indicator: how many schools answered it and how many lost points on it."""
     params = {"round_id": rnd.round_id, "municipality": municipality, "school_type": school_type}
     return con.execute(query("deficit_frequency"), params).df()
+
+
+def pooled_deficit_frequency(frequency: pd.DataFrame) -> pd.DataFrame:
+    """deficit_frequency with the forms pooled: one row per indicator text, across forms.
+
+    A correctional school answers its own form, whose indicators are numbered apart; counted per
+    form, a critical indicator failed in both forms would be reported for the general form only.
+    Indicators are matched by normalised text within a track (as the round comparison matches
+    them); the row keeps the number of the form most schools filled in, `count_forms` says how
+    many forms were pooled, and `count_schools` is the denominator: the schools whose form has it.
+    """
+    if frequency.empty:
+        return frequency.assign(count_forms=pd.Series(dtype="int64"))
+    keyed = frequency.assign(key=frequency["indicator"].map(normalize))
+    keyed = keyed.sort_values("count_schools", ascending=False, kind="stable")
+    pooled = keyed.groupby(["track_code", "key"], sort=False).agg(
+        form=("form", "first"),
+        track_name=("track_name", "first"),
+        number=("number", "first"),
+        indicator=("indicator", "first"),
+        is_critical=("is_critical", "max"),
+        count_schools=("count_schools", "sum"),
+        count_deficits=("count_deficits", "sum"),
+        count_failed_critical=("count_failed_critical", "sum"),
+        points_lost=("points_lost", "sum"),
+        count_forms=("form", "nunique"),
+    )
+    pooled["share_deficit"] = pooled["count_deficits"] / pooled["count_schools"]
+    pooled = pooled.reset_index().drop(columns="key")
+    order = ["count_deficits", "points_lost", "form", "number"]
+    pooled = pooled.sort_values(order, ascending=[False, False, True, True], ignore_index=True)
+    return pooled[[*frequency.columns, "count_forms"]]
 
 
 @dataclass(frozen=True)

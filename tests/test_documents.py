@@ -30,6 +30,7 @@ from analytics.documents import (
 )
 from analytics.documents.agenda import load_interview_questions
 from analytics.documents.findings import load_findings
+from analytics.documents.region_facts import gather_report_facts
 from analytics.documents.render import convert_to_pdf
 from analytics.documents.xlsx_helpers import new_workbook, put
 from analytics.errors import NotFound, SamodiagError
@@ -453,6 +454,35 @@ class TestAnalyticReport:
         text = docx_text(analytic_report_docx(store, rnd))
         assert "Изменение суммы баллов: мало данных; школ ниже базового уровня в целом: мало данных" in text
         assert "снижение" not in text.split("5. Изменения с предыдущего раунда")[1].split("6.")[0]
+
+
+class TestPooledForms:
+    def test_a_critical_indicator_failed_in_both_forms_is_counted_once_across_them(self, tmp_path, rubric):
+        """«Школьный спортивный клуб» is № 24 of the general form and № 21 of the correctional one:
+        a school of each failing it makes two, reported (threshold 2), where per form each had one."""
+        con = open_store(tmp_path / "pooled.duckdb")
+        schools = [
+            SchoolSpec("4701000091", "МОУ «СОШ №1»", failed_critical=(24,)),
+            SchoolSpec("4701000092", "ГКОУ «Школа №9»", form="correctional", failed_critical=(21,)),
+            SchoolSpec("4701000093", "МОУ «СОШ №3»"),
+        ]
+        export = write_long_csv(tmp_path / "both.csv", rubric, schools)
+        import_uploads(con, [Upload.from_path(export)], CURRENT)
+        rnd = get_round(con, CURRENT)
+        facts = gather_report_facts(con, rnd)
+        club = facts.frequency.set_index("indicator").loc["Школьный спортивный клуб"]
+        direct = con.execute(
+            "select count(*) filter (where o.points = 0), count(*) from answers as a"
+            " join answer_options as o using (option_id)"
+            " join indicators as i on i.version = o.version and i.form = o.form and i.number = o.number"
+            " where a.round_id = ? and i.indicator = 'Школьный спортивный клуб'",
+            [rnd.round_id],
+        ).fetchone()
+        text = docx_text(analytic_report_docx(con, rnd))
+        con.close()
+        assert (club["count_failed_critical"], club["count_schools"], club["count_forms"]) == (*direct, 2)
+        assert direct == (2, 3)
+        assert "«Школьный спортивный клуб» (направление «Здоровье») не выполнен; школ: 2." in text
 
 
 class TestFindings:

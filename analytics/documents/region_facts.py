@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics.deficits import deficit_frequency
+from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.documents.change import RoundChange, round_change
 from analytics.documents.school_results import TrackInfo, track_infos
 from analytics.levels import school_scores_long
@@ -53,7 +53,7 @@ class ReportFacts:
     """Below-basic schools: inn, name, municipality, points, points_max, failing_tracks,
     failed_critical, is_critical_only."""
     frequency: pd.DataFrame
-    """deficit_frequency of the round and scope, most frequent first."""
+    """deficit_frequency of the round and scope, forms pooled, most frequent first."""
     change: RoundChange
     internship: pd.DataFrame
     """internship_sites: schools at «высокий» per track."""
@@ -94,7 +94,7 @@ def gather_report_facts(
         scores=scores,
         participation=_participation(con, scores, municipality),
         below_basic=below,
-        frequency=deficit_frequency(con, rnd, municipality),
+        frequency=pooled_deficit_frequency(deficit_frequency(con, rnd, municipality)),
         change=round_change(con, rnd, scores, tracks, municipality),
         internship=internship_sites(con, rnd, municipality=municipality),
         mentors=_mentors(con, rnd, below),
