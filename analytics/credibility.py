@@ -108,7 +108,7 @@ def flag_schools(
     found = sorted(
         (dict(zip(names, values, strict=True)) for values in result.fetchall()), key=_listing_order
     )
-    context = _Context(rnd, [pair.explanation for pair in pairs])
+    context = _Context(rnd, [f"{pair.explanation}: {pair.why}" for pair in pairs])
     texts = [_DESCRIBERS[row["rule"]](row, context) for row in found]
     return pd.DataFrame(
         {
@@ -144,12 +144,12 @@ def count_flags_by_municipality(flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def related_indicator_pairs(version: str) -> pd.DataFrame:
-    """The related-indicator pairs of a methodology: form, if_best, then_not_zero, explanation.
+    """The related-indicator pairs of a methodology: form, if_best, then_not_zero, explanation, why.
 
     Read from `related_indicators.csv` beside the rubric; a methodology without the file has none.
     """
     path = RUBRIC_DIR / version / RELATED_INDICATORS_FILE
-    columns = ["form", "if_best", "then_not_zero", "explanation"]
+    columns = ["form", "if_best", "then_not_zero", "explanation", "why"]
     if not path.is_file():
         return pd.DataFrame(columns=columns)
     rows = [row for _, row in read_data_csv(path, ("version", *columns)) if row["version"] == version]
@@ -162,13 +162,15 @@ class _Pair(NamedTuple):
     if_best: int
     then_not_zero: int
     explanation: str
+    why: str
+    """Why the two answers cannot both be right: the question the flag puts to the school."""
 
 
 @cache
 def _related_pairs(version: str) -> tuple[_Pair, ...]:
     """related_indicator_pairs as plain rows, read once per methodology (its files never change)."""
     return tuple(
-        _Pair(row.form, int(row.if_best), int(row.then_not_zero), row.explanation)
+        _Pair(row.form, int(row.if_best), int(row.then_not_zero), row.explanation, row.why)
         for row in related_indicator_pairs(version).itertuples(index=False)
     )
 

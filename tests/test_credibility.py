@@ -381,6 +381,7 @@ class TestRelatedIndicatorsFile:
             assert 0 in zero, pair
             assert pair.if_best != pair.then_not_zero
             assert len(pair.explanation) > 30
+            assert len(pair.why) > 30, "each pair says why the answers contradict"
 
     def test_a_methodology_without_the_file_has_no_pairs(self):
         """No related_indicators.csv means the rule has nothing to check."""
