@@ -29,6 +29,7 @@ from analytics.documents import (
     interview_agenda_docx,
 )
 from analytics.documents.agenda import load_interview_questions
+from analytics.documents.checklist import goal
 from analytics.documents.findings import load_findings
 from analytics.documents.region_facts import gather_report_facts
 from analytics.documents.render import convert_to_pdf
@@ -184,8 +185,10 @@ class TestChecklistXlsx:
                 deficit.answer_current,
                 deficit.points_current,
                 deficit.points_max,
-                deficit.answer_best,
+                goal(deficit),
             )
+            assert best.startswith("Обеспечить: ")
+            assert best.removeprefix("Обеспечить: ").lower() == deficit.answer_best.strip().lower()
             assert blank == [None, None, None]
 
     def test_total_level_and_tracks_equal_levels_wide(self, store, rnd, wide):

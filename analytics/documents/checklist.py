@@ -41,7 +41,7 @@ DEFICIT_COLUMNS = (
     "Текущий ответ",
     "Баллы сейчас",
     "Максимум баллов",
-    "Ответ, закрывающий дефицит",
+    "Что обеспечить",
     "Мера по устранению",
     "Ответственный",
     "Срок",
@@ -222,6 +222,18 @@ def _xlsx_deficit_table(ws: Worksheet, content: ChecklistContent, row: int) -> i
     return row + 1
 
 
+def goal(deficit: Deficit) -> str:
+    """What the school must achieve, in the methodology's words for the indicator's best state.
+
+    The checklist is a plan of work, not an answer sheet: «Обеспечить: реализуется в полном
+    объёме», not the option to tick next time. An answer that opens with an abbreviation keeps it.
+    """
+    best = deficit.answer_best.strip()
+    if len(best) > 1 and best[1].islower():
+        best = best[0].lower() + best[1:]
+    return f"Обеспечить: {best}"
+
+
 def _xlsx_deficit_row(ws: Worksheet, row: int, deficit: Deficit) -> None:
     prefix = "failed_" if deficit.is_failed_critical else ""
     values = (
@@ -231,7 +243,7 @@ def _xlsx_deficit_row(ws: Worksheet, row: int, deficit: Deficit) -> None:
         (deficit.answer_current, f"{prefix}text"),
         (deficit.points_current, f"{prefix}number"),
         (deficit.points_max, f"{prefix}number"),
-        (deficit.answer_best, f"{prefix}text"),
+        (goal(deficit), f"{prefix}text"),
         ("", "text"),
         ("", "text"),
         ("", "text"),
@@ -294,7 +306,7 @@ def _docx_deficit_rows(content: ChecklistContent) -> list[list[dx.Cell | str | i
                     dx.Cell(deficit.answer_current, fill=fill),
                     dx.Cell(str(deficit.points_current), fill=fill, center=True),
                     dx.Cell(str(deficit.points_max), fill=fill, center=True),
-                    dx.Cell(deficit.answer_best, fill=fill),
+                    dx.Cell(goal(deficit), fill=fill),
                     "",
                     "",
                     "",
