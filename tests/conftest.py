@@ -19,7 +19,7 @@ from analytics.rubric import Rubric, load_rubric
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest  # noqa: TID251 -- drives the pages through streamlit.testing
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 APP = Path(__file__).resolve().parents[1] / "app.py"
 LONG_HEADER = list(LONG_COLUMNS)
 """The header of a layout-L export (the demo writes the same one)."""

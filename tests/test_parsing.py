@@ -14,7 +14,7 @@ from analytics.parsing import parse_export
 from analytics.records import ParsedFile, StatedTrack
 from tests.conftest import LONG_HEADER
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 WIDE_EXAMPLE = "region_wide_autumn_2025.xlsx"
 LONG_EXAMPLE = "region_long_spring_2026.csv"
 PROTOCOL_EXAMPLE = "school_protocols_spring_2026.xlsx"

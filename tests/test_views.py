@@ -19,7 +19,7 @@ from analytics.roster import import_roster
 from analytics.rounds import get_round
 from analytics.store_info import list_imports
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"  # МОБУ «СОШ №1»: 59 points, but a failed critical indicator
 CORRECTIONAL_INNS = {"4713334298", "4732839229"}
