@@ -29,6 +29,7 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from analytics.errors import Location, Problem
 from analytics.records import AnswerColumn, ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
+from analytics.sheet_extent import SheetTooLarge, check_sheet_extents
 from analytics.text import clean_cell, normalize, split_numbered_header
 
 Row = list[object]
@@ -370,6 +371,8 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
         filled_sheets = _parse_sheets(parsed, sheets)
     except _UnreadableFileError:
         return _failed(name, BROKEN_TABLE)
+    except SheetTooLarge as error:
+        return _failed(name, str(error))
     if not filled_sheets:
         return _failed(name, EMPTY_FILE)
     return parsed
@@ -385,6 +388,7 @@ def _extension(name: str) -> str:
 
 def _read_workbook(data: bytes) -> Iterator[SheetRows]:
     """Each sheet's rows, the sheet read from the workbook only when it is reached."""
+    check_sheet_extents(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for sheet_name in workbook.sheet_names:
@@ -870,8 +874,9 @@ def read_table_rows(name: str, data: bytes, problems: list[Problem]) -> list[tup
     if extension == "xlsx":
         try:
             return [(sheet_name, list(rows)) for sheet_name, rows in _read_workbook(data)]
-        except _UnreadableFileError:
-            problems.append(Problem(Location(name), BROKEN_TABLE))
+        except (_UnreadableFileError, SheetTooLarge) as error:
+            reason = str(error) if isinstance(error, SheetTooLarge) else BROKEN_TABLE
+            problems.append(Problem(Location(name), reason))
             return []
     text = _decode_csv(data)
     first_line = text.lstrip().split("\n", 1)[0]
