@@ -20,13 +20,16 @@ MAX_SHEET_ROWS = 200_000
 MAX_SHEET_COLUMNS = 702
 """Columns A…ZZ: a questionnaire of 100 indicators with answers and points fits four times over."""
 
-_CHUNK = 1 << 20
+_CHUNK = 8 << 20
 _OVERLAP = 64
 """Bytes kept from the previous chunk so that a reference cut at a chunk's edge is still seen."""
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?"')
-_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_FAR_CELL = re.compile(rb'\br="(?:[A-Z]{3,}|[A-Z]{1,2}\d{7,})')
-"""A cell reference beyond column ZZ or row 999,999: a sheet no export could be."""
+_ROW = re.compile(rb'row\b[^>]*?\br="(\d+)"')
+"""A row's number; the pattern opens with literal text (any namespace prefix before it) so the
+scan runs at memory speed: a leading `<(?:\\w+:)?` made it four times slower."""
+_FAR_COLUMN = re.compile(rb'r="[A-Z]{3}')
+_FAR_ROW = re.compile(rb'r="[A-Z]{1,2}\d{7}')
+"""Cell references beyond column ZZ or row 999,999: a sheet no export could be."""
 
 
 class SheetTooLarge(Exception):
@@ -103,11 +106,9 @@ def _check_sheet(sheet_name: str, stream: io.BufferedIOBase) -> None:
         if first:
             _check_declared(sheet_name, text)
             first = False
-        if _FAR_CELL.search(text):
+        if _FAR_COLUMN.search(text) or _FAR_ROW.search(text):
             _refuse(sheet_name, "ячейки за пределами столбца ZZ или строки 999 999")
-        rows = _ROW.findall(text)
-        if rows:
-            max_row = max(max_row, *map(int, rows))
+        max_row = max(max_row, *map(int, _ROW.findall(text)))
         if max_row > MAX_SHEET_ROWS:
             _refuse(sheet_name, f"не менее {max_row:,} строк".replace(",", "\u00a0"))
         tail = text[-_OVERLAP:]
