@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: all run test lint demo bench browser
+.PHONY: all run test lint demo bench browser screenshots
 all: lint test
 
 $(VENV)/.installed: requirements.txt
@@ -32,3 +32,7 @@ bench: $(VENV)/.installed
 browser:
 	@test -x $(CHROMIUM) && command -v soffice >/dev/null || (apt-get update -q && \
 		apt-get install -y -q chromium libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils)
+
+# Rewrites the tracked docs/screenshots/; `make test` writes its screenshots into a temporary folder.
+screenshots: $(VENV)/.installed browser
+	SAMODIAG_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py -k screenshots

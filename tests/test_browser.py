@@ -3,7 +3,8 @@
 The store is a small demo region built by the real importer; what the pages must show (the
 first school of the support list, its level, a shared deficit) is read from that store through
 `analytics`, so the test checks the page against the engine, not against numbers typed in here.
-The second test saves a full-page screenshot of every page to docs/screenshots/.
+The second test saves a full-page screenshot of every page: into docs/screenshots/ only when
+SAMODIAG_SCREENSHOTS=1 (`make screenshots`), otherwise into a temporary folder.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.browser
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = PROJECT / "docs" / "screenshots"
+SCREENSHOTS_ENV = "SAMODIAG_SCREENSHOTS"
+"""Set to 1 to rewrite the tracked screenshots in docs/screenshots/."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -254,7 +257,7 @@ PAGE_PATHS = {
 }
 
 
-def test_screenshots_of_every_page(page: Page, server: Server):
+def test_screenshots_of_every_page(page: Page, server: Server, tmp_path: Path):
     """A full-page screenshot of each page (with the overview's first municipality and school)."""
     expected = server.expected
     query = {
@@ -262,7 +265,8 @@ def test_screenshots_of_every_page(page: Page, server: Server):
         "school": {"inn": expected.school_inn},
         "deficits": {"mun": expected.municipality},
     }
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = SCREENSHOTS if os.environ.get(SCREENSHOTS_ENV) == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     for name, path in PAGE_PATHS.items():
         params = f"?{urlencode(query[name])}" if name in query else ""
         page.set_viewport_size(VIEWPORT)
@@ -276,6 +280,6 @@ def test_screenshots_of_every_page(page: Page, server: Server):
         page.wait_for_timeout(1000)
         page.wait_for_function(DRAWN)
         page.wait_for_timeout(1000)
-        target = SCREENSHOTS / f"{name}.png"
+        target = folder / f"{name}.png"
         page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 20_000
