@@ -108,7 +108,7 @@ def _check_sheet(sheet_name: str, stream: io.BufferedIOBase) -> None:
             first = False
         if _FAR_COLUMN.search(text) or _FAR_ROW.search(text):
             _refuse(sheet_name, "ячейки за пределами столбца ZZ или строки 999 999")
-        max_row = max(max_row, *map(int, _ROW.findall(text)))
+        max_row = max([max_row, *map(int, _ROW.findall(text))])
         if max_row > MAX_SHEET_ROWS:
             _refuse(sheet_name, f"не менее {max_row:,} строк".replace(",", "\u00a0"))
         tail = text[-_OVERLAP:]
