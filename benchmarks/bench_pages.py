@@ -26,7 +26,7 @@ from analytics.deficits import deficit_frequency, plan_next_levels, school_defic
 from analytics.documents import below_basic_inns
 from analytics.dynamics import compare_rounds
 from analytics.fidelity import school_fidelity
-from analytics.mentors import suggest_mentors
+from analytics.mentors import mentors_of
 from analytics.rounds import Round, list_rounds, previous_round
 from analytics.rubric import TOTAL_SCOPE
 from analytics.store_info import list_imports
@@ -82,7 +82,7 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
             ("school_deficits", lambda: school_deficits(con, rnd, inn=inn)),
             ("plan_next_levels", lambda: plan_next_levels(con, rnd, inn)),
             ("school_history_view", lambda: views.school_history_view(con, inn)),
-            ("suggest_mentors", lambda: suggest_mentors(con, rnd, inn)),
+            ("mentors_of", lambda: mentors_of(con, rnd, inn)),
         ],
         "deficits": [
             ("deficit_frequency", lambda: deficit_frequency(con, rnd)),

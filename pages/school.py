@@ -9,7 +9,7 @@ from analytics.deficits import plan_next_levels, school_deficits
 from analytics.documents import checklist_docx, checklist_xlsx, interview_agenda_docx
 from analytics.documents.common import safe_file_name
 from analytics.fidelity import school_fidelity
-from analytics.mentors import suggest_mentors
+from analytics.mentors import mentor_rules, mentors_of
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from pages._shared import (
     LEVEL_COLORS,
@@ -250,28 +250,33 @@ else:
 st.dataframe(history.table, key="school_history_table")
 
 st.subheader("Кто может помочь: школы-наставники")
-mentors = cached(suggest_mentors, rnd, inn)
+mentors = cached(mentors_of, rnd, inn)
 if mentors.empty:
     st.caption(f"Направлений с уровнем «{LEVELS[0]}» нет — наставник не нужен")
 else:
+    mentors["mentor_result"] = [
+        "" if pd.isna(points) else f"{points} из {points_max}"
+        for points, points_max in zip(mentors["mentor_points"], mentors["mentor_points_max"], strict=True)
+    ]
     mentors["link"] = [
-        school_url(mentor, municipality, filters)
+        None if pd.isna(mentor) else school_url(mentor, municipality, filters)
         for mentor, municipality in zip(mentors["mentor_inn"], mentors["mentor_municipality"], strict=True)
     ]
     st.dataframe(
-        mentors,
+        mentors.fillna({"mentor_name": "—", "mentor_municipality": "—"}),
         hide_index=True,
-        column_order=["track_name", "mentor_name", "mentor_municipality", "mentor_points", "reason", "link"],
+        column_order=["track_name", "mentor_name", "mentor_municipality", "mentor_result", "reason", "link"],
         column_config={
             "track_name": "Направление",
             "mentor_name": "Школа-наставник",
             "mentor_municipality": "Муниципалитет",
-            "mentor_points": "Балл по направлению",
-            "reason": "Почему",
+            "mentor_result": "Балл наставника",
+            "reason": st.column_config.TextColumn("Почему", width="large"),
             "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
         },
         key="school_mentors_table",
     )
+    st.caption(mentor_rules().explained())
 
 st.subheader("Документы")
 base_name = safe_file_name(f"{profile.inn} {profile.name} — {rnd.name}")

@@ -27,10 +27,12 @@ from analytics.documents import (
     checklist_xlsx,
     checklists_zip,
     interview_agenda_docx,
+    interview_packs_zip,
 )
 from analytics.documents.agenda import load_interview_questions
 from analytics.documents.checklist import goal
 from analytics.documents.findings import load_findings
+from analytics.documents.interview_support import NO_STRENGTHS
 from analytics.documents.region_facts import gather_report_facts
 from analytics.documents.render import convert_to_pdf
 from analytics.documents.xlsx_helpers import new_workbook, put
@@ -377,12 +379,79 @@ class TestInterviewAgenda:
         for question in general:
             assert question in text
 
-    def test_mentor_school_is_suggested_for_the_failing_track(self, store, rnd):
-        """The school at «высокий» in the failing track is offered as a mentor, with the reason."""
+    def test_a_flagged_school_is_not_offered_as_mentor_and_the_agenda_says_why(self, store, rnd):
+        """The only school at «высокий» answers everything at the maximum (a credibility question),
+        so the failing track gets no mentor and the agenda says the region must help."""
         table = docx_table(interview_agenda_docx(store, rnd, CRITICAL), "Направление", "Школа-наставник")
-        mentors = [row for row in table[1:] if HIGH in row[1]]
-        assert mentors
-        assert mentors[0][0] == "Знание"
+        assert table[1:]
+        assert all(HIGH not in row[1] for row in table[1:])
+        assert table[1][0] == "Знание"
+        assert table[1][1] == "не найден"
+        assert table[1][2].startswith("наставник не найден — нужна помощь региона")
+
+
+class TestInterviewPack:
+    """The pack a coordinator takes to an interview: the agenda and the checklist, which share the
+    strengths, the shortest way to the next level and the assigned mentor."""
+
+    def test_archive_puts_below_basic_schools_first_with_three_distinct_files(self, store, rnd):
+        archive = zipfile.ZipFile(
+            io.BytesIO(interview_packs_zip(store, rnd, [HIGH, CRITICAL, INJECTED, LOW]))
+        )
+        folders = list(dict.fromkeys(name.split("/")[0] for name in archive.namelist()))
+        assert [folder[:14] for folder in folders] == [
+            f"001 {CRITICAL}",
+            f"002 {LOW}",
+            f"003 {HIGH}",
+            f"004 {INJECTED}",
+        ]
+        assert folders[0].endswith("(ниже базового)")
+        files = [name.split("/")[1] for name in archive.namelist()]
+        assert len(files) == len(set(files)) == 12
+        first = sorted(name for name in archive.namelist() if name.startswith(folders[0]))
+        assert [name.rsplit(" ", 1)[0].split("/")[1] for name in first] == [
+            f"{CRITICAL} — повестка собеседования Весна",
+            f"{CRITICAL} — чек-лист Весна",
+            f"{CRITICAL} — чек-лист для печати Весна",
+        ]
+        for name in first:
+            data = archive.read(name)
+            if name.endswith(".xlsx"):
+                assert (
+                    xlsx_rows(data)[0][0] == "Чек-лист по устранению дефицитов по результатам самодиагностики"
+                )
+            else:
+                assert "Весна 2026" in docx_text(data)
+
+    def test_an_empty_choice_is_refused_in_russian(self, store, rnd):
+        with pytest.raises(SamodiagError, match="нет школ для пакетов"):
+            interview_packs_zip(store, rnd, [])
+
+    def test_checklist_names_the_failed_critical_as_the_way_up_and_the_missing_mentor(self, store, rnd):
+        rows = [row[0] for row in xlsx_rows(checklist_xlsx(store, rnd, CRITICAL)) if row[0]]
+        steps = rows[rows.index("До следующего уровня: самые короткие пути") + 1 :]
+        assert steps[0].startswith("В целом: «ниже базового» → «базовый»")
+        assert any(
+            text.startswith("№ 2 «") and "Обеспечить:" in text and text.endswith("(критический показатель)")
+            for text in steps
+        )
+        mentor = rows[rows.index("Направление «ниже базового»") + 1]
+        assert mentor == "Знание"
+        strengths = rows[rows.index("Сильные стороны") + 1 : rows.index("Сильные стороны") + 4]
+        assert strengths[0].startswith("Магистральное направление «Воспитание»: ")
+        assert all("уровень «высокий»" in text for text in strengths)
+
+    def test_agenda_and_checklist_print_the_same_way_up(self, store, rnd):
+        """Both documents come from one InterviewSupport: every step of the checklist is in the agenda."""
+        agenda = docx_text(interview_agenda_docx(store, rnd, LOW))
+        checklist = docx_text(checklist_docx(store, rnd, LOW))
+        steps = [line for line in checklist.splitlines() if line.startswith("№ ") and "Обеспечить:" in line]
+        assert len(steps) > 8
+        assert all(step in agenda for step in steps)
+
+    def test_school_without_strong_tracks_says_so(self, store, rnd):
+        assert NO_STRENGTHS in docx_text(checklist_docx(store, rnd, LOW))
+        assert NO_STRENGTHS in docx_text(interview_agenda_docx(store, rnd, LOW))
 
 
 class TestAnalyticReport:

@@ -1,4 +1,5 @@
-"""`levels` and `fidelity`: every school's figures in a round, and where the portal's differ."""
+"""`levels`, `fidelity` and `mentors`: every school's figures in a round, where the portal's differ,
+and the mentor schools assigned."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
 from analytics.fidelity import fidelity_report
 from analytics.levels import school_levels_wide
+from analytics.mentors import mentor_assignment_csv
 from analytics.rounds import get_round
 
 
@@ -23,6 +25,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     fidelity.add_argument("--municipality", help="только школы этого муниципалитета")
     add_excel_option(fidelity)
 
+    mentors = add_command(
+        commands, "mentors", "школы-наставники по направлениям «ниже базового» (CSV)", run_mentors
+    )
+    mentors.add_argument("--round", required=True, help="название раунда")
+    mentors.add_argument("--municipality", help="только подопечные школы этого муниципалитета")
+    add_excel_option(mentors)
+
 
 def run_levels(args: argparse.Namespace) -> int:
     con = store_from_args(args)
@@ -35,4 +44,11 @@ def run_fidelity(args: argparse.Namespace) -> int:
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     write_csv(fidelity_report(con, rnd, args.municipality), excel=args.excel)
+    return 0
+
+
+def run_mentors(args: argparse.Namespace) -> int:
+    con = store_from_args(args)
+    rnd = get_round(con, args.round)
+    write_csv(mentor_assignment_csv(con, rnd, args.municipality), excel=args.excel)
     return 0

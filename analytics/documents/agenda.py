@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from docx.document import Document
 
 from analytics.config import DATA_DIR
@@ -27,9 +26,15 @@ from analytics.documents.common import (
     format_points,
     methodology_label,
 )
+from analytics.documents.interview_support import (
+    NO_NEXT_STEPS,
+    NO_STRENGTHS,
+    InterviewSupport,
+    interview_support,
+)
 from analytics.documents.school_results import SchoolResult, TrackResult, load_school_result
 from analytics.errors import SamodiagError
-from analytics.mentors import suggest_mentors
+from analytics.mentors import mentor_rules
 from analytics.rounds import Round
 from analytics.rubric import TOTAL_SCOPE
 
@@ -42,7 +47,6 @@ FALLBACK_TRACKS = 2
 """When every track is above basic, the two weakest tracks that still have deficits are discussed."""
 DEFICITS_SHOWN = 5
 DECISION_ROWS = 6
-MENTORS_PER_TRACK = 3
 
 
 def interview_agenda_docx(
@@ -50,10 +54,20 @@ def interview_agenda_docx(
 ) -> bytes:
     """The interview agenda for one school as a Word document."""
     school = load_school_result(con, rnd, inn)
+    return render_agenda(con, rnd, school, interview_support(con, rnd, school), questions_path)
+
+
+def render_agenda(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    school: SchoolResult,
+    support: InterviewSupport,
+    questions_path: Path = QUESTIONS_PATH,
+) -> bytes:
+    """The agenda of a school whose result and support a bulk export has gathered already."""
     questions = load_interview_questions(questions_path)
     change = school_change(con, rnd, school)
-    mentors = suggest_mentors(con, rnd, inn, limit_per_track=MENTORS_PER_TRACK)
-    details = _roster_details(con, inn)
+    details = _roster_details(con, school.inn)
     doc = dx.new_document(methodology_label(rnd.methodology))
     dx.add_title(doc, TITLE)
     dx.add_text(doc, PROJECT_TITLE, center=True)
@@ -62,9 +76,10 @@ def interview_agenda_docx(
     _add_change(doc, change)
     tracks = discussion_tracks(school)
     _add_discussion(doc, school, tracks)
+    _add_support(doc, support)
     _add_questions(doc, questions, tracks)
-    _add_mentors(doc, mentors)
-    dx.add_heading(doc, "6. Решения по итогам собеседования")
+    _add_mentors(doc, support)
+    dx.add_heading(doc, "7. Решения по итогам собеседования")
     blank = [["", "", ""] for _ in range(DECISION_ROWS)]
     dx.add_table(
         doc, (9.5, 4.5, 3.0), ("Решение, мера по устранению дефицита", "Ответственный", "Срок"), blank
@@ -225,7 +240,7 @@ def _add_discussion(doc: Document, school: SchoolResult, tracks: list[TrackResul
 
 
 def _add_questions(doc: Document, questions: dict[str, list[str]], tracks: list[TrackResult]) -> None:
-    dx.add_heading(doc, "4. Вопросы для собеседования")
+    dx.add_heading(doc, "5. Вопросы для собеседования")
     if questions.get(TOTAL_SCOPE):
         dx.add_heading(doc, "Общие вопросы", 2)
         dx.add_bullets(doc, questions[TOTAL_SCOPE])
@@ -235,24 +250,23 @@ def _add_questions(doc: Document, questions: dict[str, list[str]], tracks: list[
             dx.add_bullets(doc, questions[track.track.code])
 
 
-def _add_mentors(doc: Document, mentors: pd.DataFrame) -> None:
-    dx.add_heading(doc, "5. Предлагаемые школы-наставники")
-    if mentors.empty:
-        dx.add_text(
-            doc,
-            "Направлений на уровне «ниже базового» нет или по ним нет школ высокого уровня: "
-            "школа-наставник не предлагается.",
-        )
+def _add_support(doc: Document, support: InterviewSupport) -> None:
+    dx.add_heading(doc, "4. На что опереться и самые короткие пути к следующему уровню")
+    dx.add_text(doc, "Сильные стороны:", bold=True)
+    dx.add_bullets(doc, support.strengths or (NO_STRENGTHS,))
+    if not support.next_steps:
+        dx.add_text(doc, NO_NEXT_STEPS)
+    for step in support.next_steps:
+        dx.add_text(doc, f"{step.scope_title}: {step.levels}", bold=True)
+        dx.add_bullets(doc, step.changes)
+
+
+def _add_mentors(doc: Document, support: InterviewSupport) -> None:
+    """The mentor assigned for each track below basic, with why, or why there is none."""
+    dx.add_heading(doc, "6. Школа-наставник")
+    if not support.mentors:
+        dx.add_text(doc, "Направлений на уровне «ниже базового» нет: школа-наставник не нужна.")
         return
-    header = ("Направление", "Школа-наставник", "Муниципальное образование", "Баллы", "Почему")
-    rows = [
-        [
-            m.track_name,
-            f"{m.mentor_name} (ИНН {m.mentor_inn})",
-            m.mentor_municipality,
-            int(m.mentor_points),
-            m.reason,
-        ]
-        for m in mentors.itertuples()
-    ]
-    dx.add_table(doc, (2.8, 4.8, 3.6, 1.4, 4.4), header, rows)
+    header = ("Направление", "Школа-наставник", "Почему")
+    dx.add_table(doc, (3.2, 6.0, 7.8), header, support.mentors)
+    dx.add_text(doc, mentor_rules().explained())

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+from docx.document import Document
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics.documents import docx_helpers as dx
@@ -23,11 +24,19 @@ from analytics.documents import xlsx_helpers as xl
 from analytics.documents.common import (
     PROJECT_TITLE,
     format_points,
+    goal_text,
     methodology_label,
     safe_file_name,
 )
+from analytics.documents.interview_support import (
+    NO_NEXT_STEPS,
+    NO_STRENGTHS,
+    InterviewSupport,
+    interview_support,
+)
 from analytics.documents.school_results import Deficit, SchoolResult, load_school_result, load_school_results
 from analytics.errors import SamodiagError
+from analytics.mentors import assign_mentors
 from analytics.rounds import Round
 from analytics.sql import query
 
@@ -53,6 +62,11 @@ XLSX_WIDTHS = (12, 46, 13, 34, 9, 9, 34, 30, 20, 12)
 TRACK_XLSX_SPANS = ((1, 2), (3, 3), (4, 4), (5, 6), (7, 7))
 """Columns (first, last) of the track summary's five fields within the deficit table's grid."""
 DOCX_WIDTHS_CM = (1.7, 4.8, 2.3, 3.4, 1.4, 1.5, 3.4, 3.4, 2.6, 1.2)
+STRENGTHS_TITLE = "Сильные стороны"
+NEXT_STEPS_TITLE = "До следующего уровня: самые короткие пути"
+MENTORS_TITLE = "Школа-наставник"
+MENTOR_COLUMNS = ("Направление «ниже базового»", "Школа-наставник", "Почему")
+MENTOR_XLSX_SPANS = ((1, 2), (3, 4), (5, 10))
 
 
 @dataclass(frozen=True)
@@ -69,10 +83,12 @@ class ChecklistContent:
     methodology: str
     track_rows: tuple[tuple[str, int, int, str, int], ...]
     groups: tuple[DeficitGroup, ...]
+    support: InterviewSupport
 
 
-def checklist_content(school: SchoolResult, rnd: Round) -> ChecklistContent:
-    """The header, the per-track summary and the deficits grouped by track, weakest first."""
+def checklist_content(school: SchoolResult, rnd: Round, support: InterviewSupport) -> ChecklistContent:
+    """The header, the per-track summary, the interview support and the deficits grouped by
+    track, weakest first."""
     deficits = school.deficits
     critical = sum(d.is_critical for d in deficits)
     header = (
@@ -97,6 +113,7 @@ def checklist_content(school: SchoolResult, rnd: Round) -> ChecklistContent:
         methodology=methodology_label(rnd.methodology),
         track_rows=track_rows,
         groups=groups,
+        support=support,
     )
 
 
@@ -109,12 +126,17 @@ def critical_mark(deficit: Deficit) -> str:
 
 def checklist_xlsx(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> bytes:
     """The school's deficit checklist as an xlsx workbook."""
-    return render_xlsx(checklist_content(load_school_result(con, rnd, inn), rnd))
+    return render_xlsx(_content_of(con, rnd, inn))
 
 
 def checklist_docx(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> bytes:
     """The school's deficit checklist as a printable Word document with a signature block."""
-    return render_docx(checklist_content(load_school_result(con, rnd, inn), rnd))
+    return render_docx(_content_of(con, rnd, inn))
+
+
+def _content_of(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> ChecklistContent:
+    school = load_school_result(con, rnd, inn)
+    return checklist_content(school, rnd, interview_support(con, rnd, school))
 
 
 def below_basic_inns(
@@ -148,12 +170,16 @@ def checklists_zip(
     step = progress or _no_progress
     step(0.0, f"Чтение результатов школ: {len(inns)}")
     schools = load_school_results(con, rnd, inns)
+    assignment = assign_mentors(con, rnd)
     render = render_xlsx if fmt == "xlsx" else render_docx
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, inn in enumerate(dict.fromkeys(inns), start=1):
             school = schools[inn]
-            archive.writestr(checklist_file_name(school, rnd, fmt), render(checklist_content(school, rnd)))
+            support = interview_support(con, rnd, school, assignment[assignment["inn"] == inn])
+            archive.writestr(
+                checklist_file_name(school, rnd, fmt), render(checklist_content(school, rnd, support))
+            )
             step(done / len(schools), f"{done} из {len(schools)}: {school.name}")
     return buffer.getvalue()
 
@@ -180,6 +206,7 @@ def render_xlsx(content: ChecklistContent) -> bytes:
         xl.put_span(ws, row, 3, last, value)
         row += 1
     row = _xlsx_track_table(ws, content, row + 1)
+    row = _xlsx_support(ws, content.support, row + 1)
     row = _xlsx_deficit_table(ws, content, row + 1)
     _xlsx_signatures(ws, row + 1)
     _xlsx_page_setup(ws)
@@ -199,6 +226,37 @@ def _xlsx_track_table(ws: Worksheet, content: ChecklistContent, row: int) -> int
         row += 1
         for value, (first, last) in zip(track_row, TRACK_XLSX_SPANS, strict=True):
             xl.put_span(ws, row, first, last, value, style="text" if isinstance(value, str) else "number")
+    return row + 1
+
+
+def _xlsx_support(ws: Worksheet, support: InterviewSupport, row: int) -> int:
+    """Strengths, the short way to the next level and the mentors, each a titled block."""
+    last = len(DEFICIT_COLUMNS)
+    xl.put_span(ws, row, 1, last, STRENGTHS_TITLE, style="line_bold")
+    for text in support.strengths or (NO_STRENGTHS,):
+        row += 1
+        xl.put_span(ws, row, 1, last, text, style="text")
+    row += 2
+    xl.put_span(ws, row, 1, last, NEXT_STEPS_TITLE, style="line_bold")
+    if not support.next_steps:
+        row += 1
+        xl.put_span(ws, row, 1, last, NO_NEXT_STEPS, style="text")
+    for step in support.next_steps:
+        row += 1
+        xl.put_span(ws, row, 1, last, f"{step.scope_title}: {step.levels}", style="group")
+        for change in step.changes:
+            row += 1
+            xl.put_span(ws, row, 1, last, change, style="text")
+    if support.mentors:
+        row += 2
+        xl.put_span(ws, row, 1, last, MENTORS_TITLE, style="line_bold")
+        row += 1
+        for value, (first, span_last) in zip(MENTOR_COLUMNS, MENTOR_XLSX_SPANS, strict=True):
+            xl.put_span(ws, row, first, span_last, value, style="header")
+        for mentor_row in support.mentors:
+            row += 1
+            for value, (first, span_last) in zip(mentor_row, MENTOR_XLSX_SPANS, strict=True):
+                xl.put_span(ws, row, first, span_last, value, style="text")
     return row + 1
 
 
@@ -223,15 +281,8 @@ def _xlsx_deficit_table(ws: Worksheet, content: ChecklistContent, row: int) -> i
 
 
 def goal(deficit: Deficit) -> str:
-    """What the school must achieve, in the methodology's words for the indicator's best state.
-
-    The checklist is a plan of work, not an answer sheet: «Обеспечить: реализуется в полном
-    объёме», not the option to tick next time. An answer that opens with an abbreviation keeps it.
-    """
-    best = deficit.answer_best.strip()
-    if len(best) > 1 and best[1].islower():
-        best = best[0].lower() + best[1:]
-    return f"Обеспечить: {best}"
+    """What the school must achieve for the indicator («Обеспечить: …»)."""
+    return goal_text(deficit.answer_best)
 
 
 def _xlsx_deficit_row(ws: Worksheet, row: int, deficit: Deficit) -> None:
@@ -278,6 +329,7 @@ def render_docx(content: ChecklistContent) -> bytes:
     dx.add_table(doc, (8.0, 17.7), None, header_rows, font_size=11)
     dx.add_heading(doc, "Результаты по направлениям", 2)
     dx.add_table(doc, (11.7, 3.0, 3.0, 5.0, 3.0), TRACK_COLUMNS, content.track_rows)
+    _docx_support(doc, content.support)
     dx.add_heading(doc, "Дефициты и меры по их устранению", 2)
     if content.groups:
         dx.add_table(doc, DOCX_WIDTHS_CM, DEFICIT_COLUMNS, _docx_deficit_rows(content), font_size=9)
@@ -285,6 +337,20 @@ def render_docx(content: ChecklistContent) -> bytes:
         dx.add_text(doc, NO_DEFICITS)
     dx.add_signature_block(doc, SIGNATURE_ROLES)
     return dx.document_bytes(doc)
+
+
+def _docx_support(doc: Document, support: InterviewSupport) -> None:
+    dx.add_heading(doc, STRENGTHS_TITLE, 2)
+    dx.add_bullets(doc, support.strengths or (NO_STRENGTHS,))
+    dx.add_heading(doc, NEXT_STEPS_TITLE, 2)
+    if not support.next_steps:
+        dx.add_text(doc, NO_NEXT_STEPS)
+    for step in support.next_steps:
+        dx.add_text(doc, f"{step.scope_title}: {step.levels}", bold=True)
+        dx.add_bullets(doc, step.changes)
+    if support.mentors:
+        dx.add_heading(doc, MENTORS_TITLE, 2)
+        dx.add_table(doc, (6.0, 8.0, 11.7), MENTOR_COLUMNS, support.mentors)
 
 
 def _docx_deficit_rows(content: ChecklistContent) -> list[list[dx.Cell | str | int]]:

@@ -62,6 +62,16 @@ def format_share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}".replace(".", ",") + " %"
 
 
+def goal_text(answer_best: str) -> str:
+    """«Обеспечить: реализуется в полном объёме» — what the school must achieve, in the
+    methodology's words for the indicator's best state, not the option to tick next time. An
+    answer that opens with an abbreviation keeps its capitals."""
+    best = answer_best.strip()
+    if len(best) > 1 and best[1].islower():
+        best = best[0].lower() + best[1:]
+    return f"Обеспечить: {best}"
+
+
 def format_points(points: int, points_max: int) -> str:
     """«59 из 100»."""
     return f"{points} из {points_max}"

@@ -157,8 +157,12 @@ def add_text(
 
 
 def add_bullets(doc: DocumentObject, items: Sequence[str]) -> None:
+    """A bulleted list. The style is looked up once and its id set on each paragraph: python-docx
+    looks a style up by name on every paragraph, scanning all styles each time."""
+    style_id = doc.styles["List Bullet"].style_id
     for item in items:
-        doc.add_paragraph(clean_text(item), style="List Bullet")
+        paragraph = doc.add_paragraph(clean_text(item))
+        paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id
 
 
 def add_picture(doc: DocumentObject, png: bytes, width_cm: float) -> None:

@@ -229,8 +229,9 @@ def internship_sites_at_least(facts: ReportFacts, threshold: float) -> list[Case
     cases = []
     for track in facts.tracks:
         sites = facts.internship[facts.internship["track_code"] == track.code]
-        if len(sites) >= max(threshold, 1):
-            cases.append({"track": track.name, "count": len(sites), "schools": _school_list(sites)})
+        count = int(sites["hosts_in_track"].max()) if len(sites) else 0
+        if count >= max(threshold, 1):
+            cases.append({"track": track.name, "count": count, "schools": _school_list(sites)})
     return cases
 
 
@@ -238,7 +239,8 @@ def track_without_high_schools(facts: ReportFacts, threshold: float) -> list[Cas
     """Per track: fewer than `threshold` (at least one) schools at «высокий» to learn from."""
     cases = []
     for track in facts.tracks:
-        count = int((facts.internship["track_code"] == track.code).sum())
+        sites = facts.internship[facts.internship["track_code"] == track.code]
+        count = int(sites["hosts_in_track"].max()) if len(sites) else 0
         if count < max(threshold, 1):
             cases.append({"track": track.name, "count": count})
     return cases
@@ -249,7 +251,8 @@ def mentors_needed_at_least(facts: ReportFacts, threshold: float) -> list[Case]:
     below = facts.below_basic
     if len(below) < max(threshold, 1):
         return []
-    with_mentor = facts.mentors["inn"].nunique() if not facts.mentors.empty else 0
+    assigned = facts.mentors.dropna(subset=["mentor_inn"])
+    with_mentor = assigned["inn"].nunique()
     return [{"count": len(below), "with_mentor": int(with_mentor), "schools": _school_list(below)}]
 
 

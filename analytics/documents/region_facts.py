@@ -16,7 +16,7 @@ from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.documents.change import RoundChange, round_change
 from analytics.documents.school_results import TrackInfo, track_infos
 from analytics.levels import school_scores_long
-from analytics.mentors import internship_sites, suggest_mentors_bulk
+from analytics.mentors import assign_mentors, internship_sites
 from analytics.rounds import Round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.sql import query
@@ -56,9 +56,9 @@ class ReportFacts:
     """deficit_frequency of the round and scope, forms pooled, most frequent first."""
     change: RoundChange
     internship: pd.DataFrame
-    """internship_sites: schools at «высокий» per track."""
+    """internship_sites: the short list of hosts per track, with how many there are."""
     mentors: pd.DataFrame
-    """For each below-basic school and failing track, the best mentor school."""
+    """assign_mentors rows of the below-basic schools: per failing track the mentor or why none."""
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -97,7 +97,7 @@ def gather_report_facts(
         frequency=pooled_deficit_frequency(deficit_frequency(con, rnd, municipality)),
         change=round_change(con, rnd, scores, tracks, municipality),
         internship=internship_sites(con, rnd, municipality=municipality),
-        mentors=_mentors(con, rnd, below),
+        mentors=_mentors(con, rnd, below, municipality),
     )
 
 
@@ -155,8 +155,20 @@ def _below_basic(
     return below.sort_values(["municipality", "points", "name"], ignore_index=True)
 
 
-def _mentors(con: duckdb.DuckDBPyConnection, rnd: Round, below: pd.DataFrame) -> pd.DataFrame:
-    """The best mentor per failing track for every below-basic school."""
-    found = suggest_mentors_bulk(con, rnd, below["inn"].tolist(), limit_per_track=1)
-    columns = ["inn", "name", "municipality", "track_name", "mentor_name", "mentor_municipality", "reason"]
-    return found.merge(below[["inn", "name", "municipality"]], on="inn")[columns]
+def _mentors(
+    con: duckdb.DuckDBPyConnection, rnd: Round, below: pd.DataFrame, municipality: str | None
+) -> pd.DataFrame:
+    """The region-wide assignment's rows for the schools below basic overall: per failing track
+    the assigned mentor, or none with the reason why."""
+    found = assign_mentors(con, rnd, municipality)
+    columns = [
+        "inn",
+        "name",
+        "municipality",
+        "track_name",
+        "mentor_inn",
+        "mentor_name",
+        "mentor_municipality",
+        "reason",
+    ]
+    return found[found["inn"].isin(below["inn"])][columns].reset_index(drop=True)

@@ -27,6 +27,7 @@ from analytics.documents.common import (
 from analytics.documents.findings import FINDINGS_PATH, Finding, evaluate_findings, load_findings
 from analytics.documents.region_facts import ReportFacts, gather_report_facts
 from analytics.dynamics import TOO_FEW, VERDICT_NONE, VERDICT_NOT_SIGNIFICANT
+from analytics.mentors import mentor_rules
 from analytics.rounds import Round
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 
@@ -281,18 +282,20 @@ def _add_recommendations(doc: Document, facts: ReportFacts, findings: list[Findi
 
 
 def _add_mentor_table(doc: Document, mentors: pd.DataFrame) -> None:
-    """One row per below-basic school: each suggested mentor with the tracks it would help in."""
+    """One row per below-basic school: per failing track the assigned mentor, or that none was
+    found, and the rule the assignment follows."""
     if mentors.empty:
         return
     dx.add_heading(doc, "Школы, которым нужна школа-наставник", 2)
     rows = []
     for (name, municipality), group in mentors.groupby(["name", "municipality"], sort=False):
-        by_mentor = group.groupby(["mentor_name", "mentor_municipality"], sort=False)["track_name"].agg(
-            ", ".join
+        assigned = "\n".join(
+            f"{m.track_name}: не найден — нужна помощь региона"
+            if pd.isna(m.mentor_inn)
+            else f"{m.track_name}: {m.mentor_name} ({m.mentor_municipality})"
+            for m in group.itertuples()
         )
-        suggestions = "\n".join(
-            f"{mentor} ({place}): {tracks}" for (mentor, place), tracks in by_mentor.items()
-        )
-        rows.append([f"{name}\n{municipality}", ", ".join(group["track_name"]), suggestions])
-    header = ("Школа уровня «ниже базового»", "Направления «ниже базового»", "Предлагаемые школы-наставники")
+        rows.append([f"{name}\n{municipality}", ", ".join(group["track_name"]), assigned])
+    header = ("Школа уровня «ниже базового»", "Направления «ниже базового»", "Школа-наставник по направлению")
     dx.add_table(doc, (4.6, 4.4, 8.0), header, rows, font_size=9)
+    dx.add_text(doc, mentor_rules().explained())
