@@ -14,10 +14,12 @@ is listed with the flags (page, CLI) but is not a credibility flag: it does not 
 from being a mentor or an internship site. The exclusion set is `flagged_inns(flags)`, which
 leaves the mild findings out; `flags["inn"]` would wrongly count them.
 
-Honest answering rarely trips a rule: each needs a logical contradiction between answers (related
-indicators, a full track beside a failed critical indicator) or a pattern that real schools seldom
-produce (a jump of two levels in one round, full marks, answers identical to another school's, a
-total far outside similar schools).
+Each rule looks for a logical contradiction between answers (related indicators, a full track
+beside a failed critical indicator) or a pattern that real schools seldom produce (a jump of two
+levels in one round, full marks, answers identical to another school's, a total far outside similar
+schools). Seldom is not never: honest schools trip the rules too (the demo region keeps them: in
+its latest round about 8 % of the untagged schools carry a flag or a finding, most of them the mild
+critical switch), so a flag is worded as a question («уточните …»), never as a verdict on a school.
 """
 
 from __future__ import annotations
