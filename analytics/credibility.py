@@ -1,14 +1,25 @@
 """Credibility: answers a regional operator should check before trusting a school's level.
 
-All six rules run as one query over the whole round (analytics/sql/cred_flags.sql), so that a
+All seven rules run as one query over the whole round (analytics/sql/cred_flags.sql), so that a
 national round of 40,000 schools takes a fraction of a second, and each flag carries a plain
 Russian reason and the evidence with the figures, so the operator can judge it without opening the
 export. A flag is a question to put to the school, not a verdict.
 
-Honest answering rarely trips a rule: each needs a logical contradiction between answers (related
-indicators, a full track beside a failed critical indicator) or a pattern that real schools seldom
-produce (a jump of two levels in one round, full marks, answers identical to another school's, a
-total far outside similar schools).
+One rule is milder than the others (MILD_RULES): «Уровень изменился из-за критического
+показателя» (critical_switch) lists a school whose level moved two levels or more, or to or from
+«ниже базового», while its points moved less than a jump, because a critical indicator scored 0 in
+one round and not in the other. Nothing in the answers contradicts anything: the level is what
+the rubric's critical rule gives, and the finding only asks what changed in that indicator. So it
+is listed with the flags (page, CLI) but is not a credibility flag: it does not exclude a school
+from being a mentor or an internship site. The exclusion set is `flagged_inns(flags)`, which
+leaves the mild findings out; `flags["inn"]` would wrongly count them.
+
+Each rule looks for a logical contradiction between answers (related indicators, a full track
+beside a failed critical indicator) or a pattern that real schools seldom produce (a jump of two
+levels in one round, full marks, answers identical to another school's, a total far outside similar
+schools). Seldom is not never: honest schools trip the rules too (the demo region keeps them: in
+its latest round about 8 % of the untagged schools carry a flag or a finding, most of them the mild
+critical switch), so a flag is worded as a question («уточните …»), never as a verdict on a school.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from analytics.datafiles import read_data_csv
 from analytics.rounds import Round
 from analytics.rubric import LEVELS
 from analytics.sql import query
+from analytics.text import normalize
 
 FLAG_COLUMNS = ["inn", "name", "municipality", "rule", "reason", "evidence"]
 RELATED_INDICATORS_FILE = "related_indicators.csv"
@@ -51,9 +63,13 @@ RULE_TITLES = {
     "all_max": "Все ответы на максимуме",
     "identical_answers": "Ответы совпадают с другой школой",
     "level_jump": "Скачок уровня с предыдущего раунда",
+    "critical_switch": "Уровень изменился из-за критического показателя",
     "total_outlier": "Сумма далека от похожих школ",
 }
 """Rule code → short Russian title, in the order flags are listed."""
+MILD_RULES = frozenset({"critical_switch"})
+"""Findings listed beside the flags but milder: a question to ask, not a credibility flag, so they
+exclude no school from mentoring (see the module's docstring and `flagged_inns`)."""
 
 REASON_CRITICAL = (
     "Все остальные показатели направления — на максимуме, а критический показатель этого "
@@ -68,6 +84,10 @@ REASON_IDENTICAL = (
 REASON_JUMP = (
     "Уровень по сумме баллов {direction} сразу на {levels} с предыдущего раунда, который проходила "
     "школа: уточните, подтверждаются ли изменившиеся ответы"
+)
+REASON_SWITCH = (
+    "Общий уровень изменился из-за критического показателя, а не из-за суммы баллов: уточните, "
+    "что изменилось в этом показателе"
 )
 REASON_OUTLIER = (
     "Сумма баллов намного {direction}, чем у похожих школ (та же форма самодиагностики, "
@@ -121,6 +141,12 @@ def flag_schools(
         },
         columns=FLAG_COLUMNS,
     )
+
+
+def flagged_inns(flags: pd.DataFrame) -> set[str]:
+    """The schools carrying a credibility flag, mild findings (MILD_RULES) left out: the schools that
+    cannot be a mentor or an internship site in that round."""
+    return set(flags.loc[~flags["rule"].isin(MILD_RULES), "inn"])
 
 
 def count_flags_by_rule(flags: pd.DataFrame) -> pd.DataFrame:
@@ -251,6 +277,33 @@ def _level_jump(row: _Row, context: _Context) -> tuple[str, str]:
     return reason, evidence
 
 
+def _critical_switch(row: _Row, context: _Context) -> tuple[str, str]:
+    """The critical indicators failed in one round and not in the other (matched by their text),
+    then the points and the levels as set of both rounds."""
+    before, now = row["round_before"], context.rnd.name
+    failed_before = {normalize(f["indicator"]): f for f in row["failed_before"]}
+    failed_now = {normalize(f["indicator"]): f for f in row["failed_now"]}
+    switches = [
+        f"Критический показатель №{f['number']} «{f['indicator']}» был не выполнен в «{before}», "
+        f"выполнен в «{now}»"
+        for key, f in failed_before.items()
+        if key not in failed_now
+    ] + [
+        f"Критический показатель №{f['number']} «{f['indicator']}» был выполнен в «{before}», "
+        f"не выполнен в «{now}»"
+        for key, f in failed_now.items()
+        if key not in failed_before
+    ]
+    evidence = "; ".join(
+        [
+            *switches,
+            f"баллы {row['points_before']} → {row['points_now']}",
+            f"уровень «{LEVELS[row['level_rank_before']]}» → «{LEVELS[row['level_rank_now']]}»",
+        ]
+    )
+    return REASON_SWITCH, evidence
+
+
 def _total_outlier(row: _Row, _context: _Context) -> tuple[str, str]:
     robust_z = row["robust_z"]
     similar = _count(row["count_schools"], "похожей школы", "похожих школ", "похожих школ")
@@ -270,6 +323,7 @@ _DESCRIBERS: dict[str, Callable[[_Row, _Context], tuple[str, str]]] = {
     "all_max": _all_max,
     "identical_answers": _identical_answers,
     "level_jump": _level_jump,
+    "critical_switch": _critical_switch,
     "total_outlier": _total_outlier,
 }
 """Rule code → its reason and evidence."""

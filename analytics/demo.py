@@ -9,9 +9,11 @@ The figures are believable because they come from a small model rather than from
 school has a latent quality per track (weaker on average for small rural schools), each answer is
 drawn from the rubric's options tilted by that quality, critical indicators fail rarely, and
 between rounds quality drifts up a little while a school's answers stay put unless its quality
-moves. A few schools answer implausibly in the latest round, each with a known tag, and every
-other school is kept clear of those patterns, and of the related-indicator contradictions listed
-beside the rubric, so that credibility checks have exact answers.
+moves. A few schools answer implausibly in the latest round, each with a known tag, so that each
+credibility rule has schools it must catch. The other schools are left as the model drew them: an
+honest school that happens to answer everything at maximum, to contradict a related or critical
+indicator, to share an answer set with another school or to move two levels is kept as it is, so
+the demo shows what real data will — some flags are false, and a flag is a question to the school.
 Stated totals and levels follow the rubric's rules, so they equal what the engine computes.
 """
 
@@ -32,7 +34,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from analytics.config import DEFAULT_METHODOLOGY
-from analytics.credibility import related_indicator_pairs
 from analytics.rubric import LEVELS, TOTAL_SCOPE, AnswerOption, Form, Indicator, Rubric, Track, load_rubric
 from analytics.text import CRITICAL_SUFFIX, normalize
 
@@ -212,8 +213,6 @@ class _FormModel:
     track_mins: np.ndarray
     track_cap: int | None
     total_cap: int | None
-    related: np.ndarray
-    """Related-indicator pairs as columns, one row each: (the one at its best, the one not to be 0)."""
 
     @property
     def size(self) -> int:
@@ -224,6 +223,8 @@ class _FormModel:
 class _Scores:
     total: np.ndarray
     level: np.ndarray
+    level_by_points: np.ndarray
+    """The level by the total alone, before the critical rule caps it."""
     track_points: np.ndarray
     track_level: np.ndarray
 
@@ -427,10 +428,8 @@ def _new_inn(tax_code: str, taken: set[str], rng: np.random.Generator) -> str:
 # --- the rubric as arrays ----------------------------------------------------------------------
 
 
-def _form_model(
-    rubric: Rubric, form: Form, tracks: Sequence[Track], related: Sequence[tuple[int, int]]
-) -> _FormModel:
-    """The form as arrays; `related` are its related-indicator pairs by number (if_best, then_not_zero)."""
+def _form_model(rubric: Rubric, form: Form, tracks: Sequence[Track]) -> _FormModel:
+    """The form as arrays."""
     indicators = rubric.indicators_of(form.code)
     options = tuple(
         tuple(sorted(rubric.options_of(form.code, i.number), key=lambda o: o.points)) for i in indicators
@@ -444,7 +443,6 @@ def _form_model(
     is_critical = np.array([i.is_critical for i in indicators])
     has_zero = points[:, 0] == 0
     has_more = np.array([len(o) > 1 for o in options])
-    column_of = {indicator.number: column for column, indicator in enumerate(indicators)}
     return _FormModel(
         form=form,
         tracks=tuple(tracks),
@@ -460,9 +458,6 @@ def _form_model(
         track_mins=np.array([_level_mins(rubric, form.code, t.code) for t in tracks]),
         track_cap=_critical_cap(rubric, "track"),
         total_cap=_critical_cap(rubric, "total"),
-        related=np.array(
-            [(column_of[best], column_of[not_zero]) for best, not_zero in related], dtype=int
-        ).reshape(-1, 2),
     )
 
 
@@ -479,7 +474,8 @@ def _score(model: _FormModel, choices: np.ndarray) -> _Scores:
     points = model.points[np.arange(model.size), choices].astype(np.int32)
     failed = (points == 0) & model.is_critical
     total = points.sum(axis=1)
-    level = np.searchsorted(model.total_mins, total, side="right") - 1
+    level_by_points = np.searchsorted(model.total_mins, total, side="right") - 1
+    level = level_by_points
     if model.total_cap is not None:
         level = np.where(failed.any(axis=1), np.minimum(level, model.total_cap), level)
     track_points = points @ model.track_matrix
@@ -493,7 +489,7 @@ def _score(model: _FormModel, choices: np.ndarray) -> _Scores:
     if model.track_cap is not None:
         track_failed = (failed.astype(np.int32) @ model.track_matrix) > 0
         track_level = np.where(track_failed, np.minimum(track_level, model.track_cap), track_level)
-    return _Scores(total, level, track_points, track_level)
+    return _Scores(total, level, level_by_points, track_points, track_level)
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -505,17 +501,8 @@ def _simulate_region(
     """Answers of every participating school in every round, grouped by form (general first)."""
     tracks = sorted(rubric.tracks, key=lambda t: t.order)
     forms = sorted(rubric.forms, key=lambda f: -len(rubric.indicators_of(f.code)))
-    pairs = related_indicator_pairs(rubric.version)
-    related = {
-        form.code: list(
-            pairs.loc[pairs["form"] == form.code, ["if_best", "then_not_zero"]].itertuples(index=False)
-        )
-        for form in forms
-    }
-    general = _form_model(rubric, forms[0], tracks, related[forms[0].code])
-    correctional = (
-        _form_model(rubric, forms[1], tracks, related[forms[1].code]) if len(forms) > 1 else general
-    )
+    general = _form_model(rubric, forms[0], tracks)
+    correctional = _form_model(rubric, forms[1], tracks) if len(forms) > 1 else general
     groups = []
     for model, wants_correctional in ((general, False), (correctional, True)):
         ids = np.array(
@@ -543,12 +530,6 @@ def _simulate_rounds(
             propensity = np.where(rethought, rng.random(propensity.shape), propensity)
         choices = _draw_choices(model, quality, difficulty, propensity)
         _apply_critical_failures(choices, _draw_critical_failures(model, base_quality, failing, rng))
-        _break_all_max(model, choices, rng)
-        _break_critical_contradictions(model, choices, rng)
-        _break_related_contradictions(model, choices)
-        if history:
-            _revert_level_jumps(model, choices, history[-1])
-        _make_rows_unique(model, choices, np.zeros(count, dtype=bool), rng)
         failing = _failing_critical(model, choices)
         history.append(choices)
     return history
@@ -605,48 +586,7 @@ def _failing_critical(model: _FormModel, choices: np.ndarray) -> np.ndarray:
     return np.where(failed.any(axis=1), failed.argmax(axis=1), -1)
 
 
-# --- keeping clean schools clean ---------------------------------------------------------------
-
-
-def _at_max(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    columns = np.arange(model.size)
-    return model.points[columns, choices] == model.points[columns, model.best]
-
-
-def _failed(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    return (model.points[np.arange(model.size), choices] == 0) & model.is_critical
-
-
-def _all_max(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    return _at_max(model, choices).all(axis=1)
-
-
-def _contradictions(model: _FormModel, choices: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Per critical indicator: its column, the rest of its track, and the rows where the rest of
-    the track is at maximum while the critical indicator fails."""
-    at_max, failed = _at_max(model, choices), _failed(model, choices)
-    for column in np.flatnonzero(model.is_critical):
-        others = np.flatnonzero(model.track_of == model.track_of[column])
-        others = others[others != column]
-        yield column, others, failed[:, column] & at_max[:, others].all(axis=1)
-
-
-def _has_contradiction(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    found = np.zeros(len(choices), dtype=bool)
-    for _, _, rows in _contradictions(model, choices):
-        found |= rows
-    return found
-
-
-def _related_contradictions(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    """Rows × related pairs: the first indicator at its maximum while the second scores 0."""
-    at_max = _at_max(model, choices)
-    zero = model.points[np.arange(model.size), choices] == 0
-    return at_max[:, model.related[:, 0]] & zero[:, model.related[:, 1]]
-
-
-def _has_related_contradiction(model: _FormModel, choices: np.ndarray) -> np.ndarray:
-    return _related_contradictions(model, choices).any(axis=1)
+# --- implausible answerers ---------------------------------------------------------------------
 
 
 def _adjustable(model: _FormModel, columns: np.ndarray | None = None) -> np.ndarray:
@@ -655,117 +595,46 @@ def _adjustable(model: _FormModel, columns: np.ndarray | None = None) -> np.ndar
     return columns[~model.is_critical[columns] & (model.best[columns] > 0)]
 
 
-def _break_all_max(model: _FormModel, choices: np.ndarray, rng: np.random.Generator) -> None:
-    for row in np.flatnonzero(_all_max(model, choices)):
-        choices[row, rng.choice(_adjustable(model))] -= 1
-
-
-def _break_critical_contradictions(model: _FormModel, choices: np.ndarray, rng: np.random.Generator) -> None:
-    for _, others, rows in _contradictions(model, choices):
-        candidates = _adjustable(model, others)
-        for row in np.flatnonzero(rows):
-            choices[row, rng.choice(candidates if candidates.size else others)] -= 1
-
-
-def _break_related_contradictions(model: _FormModel, choices: np.ndarray) -> None:
-    """A school whose second indicator of a pair scores 0 answers the first one step below its best."""
-    for pair, (best, _) in enumerate(model.related):
-        rows = _related_contradictions(model, choices)[:, pair]
-        choices[rows, best] -= 1
-
-
-def _revert_level_jumps(model: _FormModel, choices: np.ndarray, previous: np.ndarray) -> None:
-    """A clean school never moves two levels or more in one round: it keeps last round's answers."""
-    jumped = np.abs(_score(model, choices).level - _score(model, previous).level) >= 2
-    choices[jumped] = previous[jumped]
-
-
-def _make_rows_unique(
-    model: _FormModel, choices: np.ndarray, protected: np.ndarray, rng: np.random.Generator
-) -> None:
-    """Nudge clean schools until no two schools share an answer set, except among `protected` rows."""
-    while True:
-        rows = _duplicate_rows_to_nudge(choices, protected)
-        if not rows:
-            return
-        for row in rows:
-            choices[row] = _nudged(model, choices[row], rng)
-
-
-def _duplicate_rows_to_nudge(choices: np.ndarray, protected: np.ndarray) -> list[int]:
-    _, group, sizes = np.unique(choices, axis=0, return_inverse=True, return_counts=True)
-    group = group.reshape(-1)
-    duplicated = np.flatnonzero(sizes[group] > 1)
-    kept: set[int] = set()
-    to_nudge = []
-    for row in sorted(duplicated.tolist(), key=lambda r: (group[r], not protected[r], r)):
-        if group[row] not in kept:
-            kept.add(group[row])
-        elif not protected[row]:
-            to_nudge.append(row)
-    return to_nudge
-
-
-def _nudged(model: _FormModel, row: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The row with one answer moved by one option, keeping the level and every clean-school rule."""
-    level = _score(model, row[None, :]).level[0]
-    for column in rng.permutation(_adjustable(model)):
-        for step in (-1, 1):
-            candidate = row.copy()
-            candidate[column] += step
-            if not 0 <= candidate[column] <= model.best[column]:
-                continue
-            table = candidate[None, :]
-            if (
-                _score(model, table).level[0] == level
-                and not _all_max(model, table)[0]
-                and not _has_contradiction(model, table)[0]
-                and not _has_related_contradiction(model, table)[0]
-            ):
-                return candidate
-    raise RuntimeError("в методике нет показателя, который можно изменить без смены уровня")
-
-
-# --- implausible answerers ---------------------------------------------------------------------
-
-
 def _plant_implausible(
     group: _FormGroup, per_pattern: int, skipped: set[int], rng: np.random.Generator
 ) -> dict[int, str]:
     """Plant each implausible pattern in the latest round of a few schools; return school id → tag.
 
-    Every planted school stays within one level of its previous round, except the jumps, so each
-    shows exactly the pattern it is tagged with.
+    Every planted school stays within one level of its previous round, except the jumps, so that no
+    planted school is also a jump. A planted school may show other patterns too (a critical
+    contradiction puts the school «ниже базового», which the critical-switch finding may list), and
+    honest schools may show any pattern.
     """
     model, latest = group.model, group.rounds[-1]
-    now = _score(model, latest).level
-    before = _score(model, group.rounds[-2]).level if len(group.rounds) > 1 else now
+    scores_now = _score(model, latest)
+    scores_before = _score(model, group.rounds[-2]) if len(group.rounds) > 1 else scores_now
+    # A level as set (critical rule included) and by points alone: the jump rule reads points, so a
+    # planted school keeps within one level by both, and a jump starts «ниже базового» by points.
+    now, now_by_points = scores_now.level, scores_now.level_by_points
+    before, before_by_points = scores_before.level, scores_before.level_by_points
     free = np.array([school not in skipped for school in group.school_ids])
     tags: dict[int, str] = {}
-    protected = np.zeros(len(latest), dtype=bool)
 
     def take(candidates: np.ndarray, tag: str) -> np.ndarray:
         chosen = _pick(candidates & free, per_pattern, rng)
         free[chosen] = False
-        protected[chosen] = True
         tags.update(dict.fromkeys(chosen.tolist(), tag))
         return chosen
 
     if len(group.rounds) > 1:
-        for row in take(before == LOWEST_LEVEL, "jump"):
+        for row in take(before_by_points == LOWEST_LEVEL, "jump"):
             latest[row] = _near_max_row(model, rng)
     latest[take(before >= 2, "all_max")] = model.best  # from «средний» up: one level at most
-    for row in take(before <= 1, "critical_contradiction"):
+    for row in take(before_by_points <= 1, "critical_contradiction"):
         _plant_critical_contradiction(model, latest[row], rng)
     for row in take(np.ones(len(latest), dtype=bool), "copy"):
-        source = _pick(free & (np.abs(now - before[row]) <= 1), 1, rng)
+        near = (np.abs(now - before[row]) <= 1) & (np.abs(now_by_points - before_by_points[row]) <= 1)
+        source = _pick(free & near, 1, rng)
         if source.size:
             free[source] = False
-            protected[source] = True
             latest[row] = latest[source[0]]
         else:
             del tags[row]
-    _make_rows_unique(model, latest, protected, rng)
     return {int(group.school_ids[row]): tag for row, tag in tags.items()}
 
 

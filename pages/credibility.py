@@ -1,8 +1,13 @@
-"""«Достоверность»: answers to check before trusting a school's level, with the reason and the figures."""
+"""«Достоверность»: questions to put to a school before trusting its level, with the reason and the figures.
+
+A flag is worded as a question («уточните …»): honest answers trip the rules too, so some flags
+are false. The mild findings (credibility.MILD_RULES) are marked as such: they exclude no school
+from mentoring."""
 
 import streamlit as st
 
 from analytics.credibility import (
+    MILD_RULES,
     RULE_TITLES,
     count_flags_by_municipality,
     count_flags_by_rule,
@@ -14,9 +19,12 @@ con, filters, rnd = start_page("Достоверность")
 
 flags = cached(flag_schools, rnd, filters.municipality, school_type=filters.school_type)
 st.caption(
-    "Отметка — повод задать школе вопрос и попросить подтверждающие документы, а не вывод о "
-    "недостоверности. Похожие школы и совпадения ответов ищутся по всему региону."
+    "Отметка — вопрос, который стоит уточнить у школы, и повод попросить подтверждающие документы. "
+    "Правила срабатывают и на честно заполненных анкетах, поэтому часть отметок не подтвердится. "
+    "Мягкие отметки (уровень изменился из-за критического показателя) не мешают школе быть "
+    "наставником. Похожие школы и совпадения ответов ищутся по всему региону."
 )
+MILD_LABEL = "Мягкая отметка"
 
 columns = st.columns(3)
 columns[0].metric("Школ с отметками", flags["inn"].nunique())
@@ -24,15 +32,20 @@ columns[1].metric("Отметок", len(flags))
 columns[2].metric("Правил сработало", flags["rule"].nunique())
 
 st.subheader("Правила проверки")
+rule_counts = count_flags_by_rule(flags)
 st.dataframe(
-    count_flags_by_rule(flags),
+    rule_counts.assign(mild=rule_counts["rule"].isin(MILD_RULES)),
     hide_index=True,
-    column_order=["title", "count_schools"],
-    column_config={"title": st.column_config.TextColumn("Правило", width="large"), "count_schools": "Школ"},
+    column_order=["title", "count_schools", "mild"],
+    column_config={
+        "title": st.column_config.TextColumn("Правило", width="large"),
+        "count_schools": "Школ",
+        "mild": st.column_config.CheckboxColumn(MILD_LABEL),
+    },
     key="credibility_rules",
 )
 if flags.empty:
-    st.success("Ни одно правило не сработало: ответов, требующих проверки, не найдено")
+    st.success("Ни одно правило не сработало: уточнять у школ нечего")
     st.stop()
 
 if filters.municipality is None:
@@ -48,7 +61,7 @@ if filters.municipality is None:
         key="credibility_municipalities",
     )
 
-st.subheader("Список для проверки")
+st.subheader("Что уточнить у школ")
 rules = st.multiselect(
     "Правила",
     list(RULE_TITLES),
@@ -60,19 +73,21 @@ shown = flags[flags["rule"].isin(rules)] if rules else flags
 st.dataframe(
     shown.assign(
         rule_title=shown["rule"].map(RULE_TITLES),
+        mild=shown["rule"].isin(MILD_RULES),
         link=[
             school_url(inn, municipality, filters)
             for inn, municipality in zip(shown["inn"], shown["municipality"], strict=True)
         ],
     ),
     hide_index=True,
-    column_order=["municipality", "name", "inn", "rule_title", "reason", "evidence", "link"],
+    column_order=["municipality", "name", "inn", "rule_title", "mild", "reason", "evidence", "link"],
     column_config={
         "municipality": "Муниципалитет",
         "name": "Школа",
         "inn": "ИНН",
         "rule_title": "Правило",
-        "reason": st.column_config.TextColumn("Почему", width="large"),
+        "mild": st.column_config.CheckboxColumn(MILD_LABEL),
+        "reason": st.column_config.TextColumn("Что уточнить", width="large"),
         "evidence": st.column_config.TextColumn("Что в ответах", width="large"),
         "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
     },

@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 
 from analytics.credibility import (
+    MILD_RULES,
     OUTLIER_MIN_GROUP,
     OUTLIER_Z,
     RULE_TITLES,
     count_flags_by_municipality,
     count_flags_by_rule,
     flag_schools,
+    flagged_inns,
     related_indicator_pairs,
 )
 from analytics.db import open_store
@@ -231,15 +233,10 @@ class TestLevelJumps:
             "«Весна 2025»: ниже базового, 30 баллов → «Весна 2026»: средний, 61 балл"
         )
 
-
     def test_level_moved_only_by_a_critical_indicator_is_no_jump(self, tmp_path, rubric):
         """87 points and a failed critical («ниже базового») → 88 without: a move as set, none by points."""
         con = open_store(tmp_path / "store.duckdb")
-        points = spread(rubric, 87)
-        capped = SchoolSpec(JUMP, "МОУ «СОШ №77»", KIROV, track_points=points, failed_critical=(2,))
-        for name, spec in {SPRING: capped, AUTUMN: school(rubric, JUMP, 88)[0]}.items():
-            export = write_answers_csv(tmp_path / f"{name}.csv", rubric, [(spec, answers_for(rubric, spec))])
-            import_uploads(con, [Upload.from_path(export)], name)
+        import_two_rounds(con, tmp_path, rubric, critical_failed_at(rubric, 87), school(rubric, JUMP, 88)[0])
         levels = con.execute(
             "select level_rank, level_by_points from school_scores where inn = ? and scope = 'total'"
             " order by round_id",
@@ -251,6 +248,89 @@ class TestLevelJumps:
         assert levels[1][0] - levels[0][0] >= 2
         assert levels[1][1] - levels[0][1] < 2
         assert "level_jump" not in set(flags.loc[flags["inn"] == JUMP, "rule"])
+
+
+def critical_failed_at(rubric: Rubric, total: int, number: int = 2) -> SchoolSpec:
+    """A school at `total` points with critical indicator `number` scoring 0."""
+    return SchoolSpec(
+        JUMP, "МОУ «СОШ №77»", KIROV, track_points=spread(rubric, total), failed_critical=(number,)
+    )
+
+
+def import_two_rounds(con, tmp_path: Path, rubric: Rubric, spring: SchoolSpec, autumn: SchoolSpec) -> None:
+    """One school's answers in «Весна 2025» and «Осень 2025»."""
+    for name, spec in {SPRING: spring, AUTUMN: autumn}.items():
+        export = write_answers_csv(tmp_path / f"{name}.csv", rubric, [(spec, answers_for(rubric, spec))])
+        import_uploads(con, [Upload.from_path(export)], name)
+
+
+def indicator_text(rubric: Rubric, number: int) -> str:
+    return next(i.text for i in rubric.indicators_of("general") if i.number == number)
+
+
+class TestCriticalSwitch:
+    """A level moved by the critical rule alone is its own, milder finding naming the indicator."""
+
+    def switch_flags(self, tmp_path, rubric, spring: SchoolSpec, autumn: SchoolSpec):
+        con = open_store(tmp_path / "store.duckdb")
+        import_two_rounds(con, tmp_path, rubric, spring, autumn)
+        flags = flag_schools(con, get_round(con, AUTUMN))
+        con.close()
+        return flags
+
+    def test_87_to_88_with_a_failed_critical_before_is_a_switch_not_a_jump(self, tmp_path, rubric):
+        """«ниже базового» at 87 points (critical №2 failed) → «высокий» at 88: the finding names №2."""
+        flags = self.switch_flags(
+            tmp_path, rubric, critical_failed_at(rubric, 87), school(rubric, JUMP, 88)[0]
+        )
+        assert rules_of(flags, JUMP) == {"critical_switch"}
+        assert evidence_of(flags, JUMP, "critical_switch") == (
+            f"Критический показатель №2 «{indicator_text(rubric, 2)}» был не выполнен в «{SPRING}», "
+            f"выполнен в «{AUTUMN}»; баллы 87 → 88; уровень «ниже базового» → «высокий»"
+        )
+        reason = flags.loc[flags["rule"] == "critical_switch", "reason"].iloc[0]
+        assert "уточните" in reason
+        assert "критического показателя" in reason
+
+    def test_a_critical_failed_now_is_named_the_other_way(self, tmp_path, rubric):
+        """«средний» at 70 → «ниже базового» at 70 with critical №2 failed: a move down to below basic."""
+        flags = self.switch_flags(
+            tmp_path, rubric, school(rubric, JUMP, 70)[0], critical_failed_at(rubric, 70)
+        )
+        assert rules_of(flags, JUMP) == {"critical_switch"}
+        assert evidence_of(flags, JUMP, "critical_switch").startswith(
+            f"Критический показатель №2 «{indicator_text(rubric, 2)}» был выполнен в «{SPRING}», "
+            f"не выполнен в «{AUTUMN}»; баллы 70 → 70; уровень «средний» → «ниже базового»"
+        )
+
+    def test_a_move_the_points_explain_is_no_switch(self, tmp_path, rubric):
+        """30 points with a failed critical → 45 without: «ниже базового» → «базовый» by points too."""
+        flags = self.switch_flags(
+            tmp_path, rubric, critical_failed_at(rubric, 30), school(rubric, JUMP, 45)[0]
+        )
+        assert rules_of(flags, JUMP) == set()
+
+    def test_a_real_jump_stays_a_jump(self, tmp_path, rubric):
+        """30 points with a failed critical → 88 without: two levels by points, a jump only."""
+        flags = self.switch_flags(
+            tmp_path, rubric, critical_failed_at(rubric, 30), school(rubric, JUMP, 88)[0]
+        )
+        assert rules_of(flags, JUMP) == {"level_jump"}
+
+    def test_no_critical_changed_no_switch(self, flags):
+        """The planted store: a jump by points, a one-level rise and a critical failed in both rounds
+        (the critical contradiction) — no critical indicator switched, so no school is listed."""
+        assert "critical_switch" not in set(flags["rule"])
+        assert rules_of(flags, CRITICAL) == {"critical_contradiction"}
+
+    def test_the_switch_is_mild_and_excludes_no_school(self, tmp_path, rubric):
+        """critical_switch is listed but left out of the exclusion set that flagged_inns gives."""
+        flags = self.switch_flags(
+            tmp_path, rubric, critical_failed_at(rubric, 87), school(rubric, JUMP, 88)[0]
+        )
+        assert {"critical_switch"} == MILD_RULES
+        assert JUMP in set(flags["inn"])
+        assert flagged_inns(flags) == set()
 
 
 class TestTotalOutliers:
@@ -447,11 +527,16 @@ class TestDemoRegion:
         for inn, tag in region.implausible.items():
             assert rule_for_tag[tag] in rules_of(flags, inn), (inn, tag)
 
-    def test_only_the_copied_school_is_flagged_among_clean_ones(self, demo):
-        """The one clean school flagged is the source of the copy: its answers match the copier's."""
+    def test_some_honest_schools_carry_a_flag(self, demo):
+        """The demo no longer hides honest schools that match a rule: some untagged schools are
+        flagged (full marks, a contradiction, a level moved by a critical indicator), as real data
+        will have them, and the source of the copy points at its copier. They stay a minority."""
         region, flags = demo
-        clean = flags[~flags["inn"].isin(region.implausible)]
+        honest = flags[~flags["inn"].isin(region.implausible)]
         (copier,) = [inn for inn, tag in region.implausible.items() if tag == "copy"]
-        assert clean["inn"].nunique() <= 1
-        assert set(clean["rule"]) <= {"identical_answers"}
-        assert all(f"ИНН {copier}" in evidence for evidence in clean["evidence"])
+        copies = honest[honest["rule"] == "identical_answers"]
+        assert len(copies) == 1
+        assert f"ИНН {copier}" in copies.iloc[0]["evidence"]
+        assert {"all_max", "critical_switch"} <= set(honest["rule"])
+        assert len(flagged_inns(honest)) > 1
+        assert honest["inn"].nunique() < 0.1 * 300

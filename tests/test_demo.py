@@ -491,21 +491,39 @@ class TestImplausible:
             if tag != "jump":
                 assert abs(latest[inn].level - previous[inn].level) <= 1
 
-    def test_clean_schools_show_no_pattern_in_any_round(self, big_region, big_rounds, big_scores, scorer):
-        """No untagged school answers all at maximum, contradicts a critical, or shares an answer set."""
+    def test_honest_schools_are_left_as_drawn(self, big_region, big_rounds, big_scores, scorer):
+        """The generator no longer cleans untagged schools: in every round a few of them answer all
+        at maximum, contradict a critical indicator or share an answer set, as honest schools of a
+        real region would — so some credibility flags on the demo are false, as they will be."""
         for schools, scores in zip(big_rounds, big_scores, strict=True):
-            clean = [inn for inn in schools if inn not in big_region.implausible]
-            assert not any(scorer.is_all_max(scores[inn]) for inn in clean)
-            assert not any(scorer.has_critical_contradiction(scores[inn]) for inn in clean)
-            answer_sets = Counter(tuple(sorted(schools[inn].answers.items())) for inn in clean)
-            assert answer_sets.most_common(1)[0][1] == 1
+            honest = [inn for inn in schools if inn not in big_region.implausible]
+            all_max = sum(scorer.is_all_max(scores[inn]) for inn in honest)
+            contradicting = sum(scorer.has_critical_contradiction(scores[inn]) for inn in honest)
+            answer_sets = Counter(tuple(sorted(schools[inn].answers.items())) for inn in honest)
+            assert 0 < all_max < 0.05 * len(honest)
+            assert 0 < contradicting < 0.05 * len(honest)
+            assert answer_sets.most_common(1)[0][1] > 1
 
-    def test_clean_schools_never_jump_two_levels(self, big_region, big_scores):
-        """Between consecutive rounds no untagged school moves two levels or more."""
+    def test_honest_schools_move_two_levels_only_by_the_critical_rule(self, big_region, big_scores, rubric):
+        """By points an untagged school seldom moves two levels between rounds (the drift is small);
+        the level as set does move two levels for some, each time because a critical indicator
+        switched — the case the critical-switch finding lists instead of a jump."""
+
+        def by_points(scored: Scored) -> int:
+            thresholds = rubric.thresholds_of(scored.form, "total")
+            return max(t.level_rank for t in thresholds if t.points_min <= scored.total)
+
+        moved_as_set = 0
         for before, after in itertools.pairwise(big_scores):
-            for inn, scored in after.items():
-                if inn in before and inn not in big_region.implausible:
-                    assert abs(scored.level - before[inn].level) <= 1
+            honest = [inn for inn in after if inn in before and inn not in big_region.implausible]
+            jumps = [inn for inn in honest if abs(by_points(after[inn]) - by_points(before[inn])) >= 2]
+            assert len(jumps) <= 0.01 * len(honest)
+            for inn in honest:
+                if abs(after[inn].level - before[inn].level) >= 2 and inn not in jumps:
+                    moved_as_set += 1
+                    capped = [s.level < by_points(s) for s in (before[inn], after[inn])]
+                    assert capped[0] != capped[1], inn
+        assert moved_as_set > 0
 
 
 class TestLevelMix:

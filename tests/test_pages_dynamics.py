@@ -125,6 +125,8 @@ class TestCredibilityPage:
         rules = table(at, "title").set_index("rule")["count_schools"]
         assert rules["total_outlier"] == 3
         assert rules["identical_answers"] == 2
+        mild = table(at, "title").set_index("rule")["mild"]
+        assert mild[mild].index.tolist() == ["critical_switch"], "the mild finding is marked as such"
 
     def test_municipality_filter_and_rule_filter(self, open_app, credibility_db):
         """Luga's two schools; then only the copied answers among them."""

@@ -282,6 +282,61 @@ level_jump_found as (
     where abs(n.level_by_points - b.level_by_points_before) >= $min_levels
 ),
 
+-- A level that moved two levels or more, or to or from «ниже базового», while the level by
+-- points moved less than a jump: the critical rule made the move, a critical indicator scoring 0
+-- in one of the two rounds and not in the other (a level set by points and critical rule differs
+-- from the level by points only through that rule). A milder finding than a jump: it names the
+-- indicators that switched, read from the digests of the answers in force (import_digests.sql:
+-- bit number − 1 of the school's form).
+critical_switch_schools as (
+    select
+        n.inn,
+        b.round_id_before,
+        r.name as round_before,
+        b.points_before,
+        b.level_rank_before,
+        n.points as points_now,
+        n.level_rank as level_rank_now,
+        b.level_by_points_before,
+        n.level_by_points as level_by_points_now,
+    from round_totals as n
+    join scores_before as b on b.inn = n.inn
+    join rounds as r on r.round_id = b.round_id_before
+    where
+        abs(n.level_by_points - b.level_by_points_before) < $min_levels
+        and (
+            abs(n.level_rank - b.level_rank_before) >= $min_levels
+            or (n.level_rank = 0) <> (b.level_rank_before = 0)
+        )
+        and n.level_rank - b.level_rank_before <> n.level_by_points - b.level_by_points_before
+),
+
+switch_failed_critical as (
+    select
+        c.round_id = $round_id as is_now,
+        c.inn,
+        list({'number': i.number, 'indicator': i.indicator} order by i.number) as failed,
+    from critical_switch_schools as s
+    join current_schools as c on c.inn = s.inn and c.round_id in (s.round_id_before, $round_id)
+    join rounds as r on r.round_id = c.round_id
+    join import_digests as d on d.import_id = c.import_id and d.inn = c.inn
+    join indicators as i on i.version = r.methodology and i.form = c.form
+    where i.is_critical and (d.failed_critical_mask >> (i.number - 1)::uhugeint) & 1::uhugeint = 1
+    group by all
+),
+
+critical_switch_found as (
+    select
+        s.* exclude (round_id_before),
+        'critical_switch' as rule,
+        coalesce(before.failed, []) as failed_before,
+        coalesce(now.failed, []) as failed_now,
+    from critical_switch_schools as s
+    left join switch_failed_critical as before on before.inn = s.inn and not before.is_now
+    left join switch_failed_critical as now on now.inn = s.inn and now.is_now
+    where coalesce(before.failed, []) is distinct from coalesce(now.failed, [])
+),
+
 -- Totals far from similar schools (the same form, locality and size band, at least $min_group
 -- of them region-wide): the robust z-score 0.6745·(x − median) / MAD.
 similar_totals as (
@@ -336,6 +391,8 @@ found as (
     select * from copy_found
     union all by name
     select * from level_jump_found
+    union all by name
+    select * from critical_switch_found
     union all by name
     select * from total_outlier_found
 ),
