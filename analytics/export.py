@@ -20,8 +20,12 @@ def neutralise_cell(value: object) -> object:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells cannot start a formula; numeric columns untouched."""
+    """A copy of `frame` whose text cells cannot start a formula; numeric columns untouched.
+
+    Headers are cells too, and some come from data (a methodology's track codes).
+    """
     safe = frame.copy()
+    safe.columns = [neutralise_cell(column) for column in safe.columns]
     for column in safe.columns:
         series = safe[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):

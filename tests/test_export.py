@@ -32,3 +32,10 @@ def test_carriage_return_and_non_text_cells():
     assert neutralise_cell("\rx") == "'\rx"
     assert neutralise_cell(-5) == -5
     assert neutralise_cell(None) is None
+
+
+def test_headers_are_cells_too():
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0_points": [-3], "name": ["x"]})
+    header = csv_bytes(frame).decode().splitlines()[0]
+    assert header == "'=cmd|' /C calc'!A0_points,name"
+    assert csv_bytes(frame).decode().splitlines()[1] == "-3,x"
