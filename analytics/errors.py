@@ -52,6 +52,17 @@ class ImportRejected(SamodiagError):
         )
 
 
+class NothingToInfer(SamodiagError):
+    """The files hold no answer with points, so there is no methodology to propose; nothing written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"— {p}" for p in problems[:50])
+        super().__init__(
+            "Методика не предложена, ничего не записано: в файлах нет ни одного ответа с баллами.\n" + shown
+        )
+
+
 class DatabaseBusy(SamodiagError):
     """Another process (the app) holds the write lock on the store."""
 

@@ -15,11 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analytics.errors import Location, NothingToInfer, Problem
 from analytics.loading import Upload
 from analytics.parsing import parse_export
 from analytics.records import ExportSchool, ParsedFile
 from analytics.rubric import LEVELS, TOTAL_SCOPE, Rubric, level_rank
 from analytics.text import normalize, strip_critical_suffix
+
+NO_POINTS = "в файле нет ответов с баллами: нужна таблица по показателям или протоколы школ"
+"""Why a file read cleanly gives nothing to infer from (a wide export states no answer's points)."""
 
 
 @dataclass
@@ -57,10 +61,16 @@ class InferredMethodology:
 
 
 def infer_methodology(uploads: list[Upload], base: Rubric, version: str = "inferred") -> InferredMethodology:
-    """Read exports and propose a rubric; tracks and the critical rule come from `base`."""
+    """Read exports and propose a rubric; tracks and the critical rule come from `base`.
+
+    Raises NothingToInfer when no answer carries points: an empty proposal would pass for a
+    methodology with no indicators.
+    """
     parsed = [member for upload in uploads for member in parse_export(upload.name, upload.data)]
     forms = _forms(parsed, base)
     evidence = _indicator_evidence(parsed, forms, base)
+    if not any(e.points_by_answer for e in evidence.values()):
+        raise NothingToInfer(_why_no_points(parsed))
     conflicts = [
         f"форма {e.form}, показатель «{e.text}», ответ «{e.answer_text[key]}»: баллы {sorted(points)}"
         for e in evidence.values()
@@ -71,6 +81,13 @@ def infer_methodology(uploads: list[Upload], base: Rubric, version: str = "infer
     unplaced = [f"{e.form}: «{e.text}»" for key, e in evidence.items() if key not in track_of]
     intervals = _threshold_intervals(parsed, forms, evidence, base)
     return InferredMethodology(version, forms, list(evidence.values()), intervals, conflicts, unplaced)
+
+
+def _why_no_points(parsed: list[ParsedFile]) -> list[Problem]:
+    """Each file's own problems, or, for a file read cleanly, that it states no points."""
+    return [
+        problem for file in parsed for problem in file.problems or [Problem(Location(file.name), NO_POINTS)]
+    ]
 
 
 def write_methodology(inferred: InferredMethodology, base: Rubric, out_dir: Path) -> Path:

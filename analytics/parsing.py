@@ -48,6 +48,11 @@ EMPTY_ZIP = "в архиве нет ни одного файла"
 BROKEN_ZIP_MEMBER = "файл не удалось извлечь из архива: он повреждён или защищён паролем"
 TOO_LARGE_ZIP_MEMBER = "файл в архиве слишком велик для выгрузки самодиагностики"
 UNSUPPORTED_FORMAT = "формат файла не поддерживается: ожидается xlsx, csv или zip"
+SAVE_AS_XLSX = "формат .{extension} не читается; сохраните таблицу как .xlsx"
+ENCRYPTED_OR_XLS = (
+    "файл защищён паролем или это старый формат Excel (.xls); сохраните его как .xlsx без пароля"
+)
+OPENDOCUMENT = "это таблица OpenDocument (.ods), а не .xlsx; сохраните её в Excel или LibreOffice как .xlsx"
 UNSUPPORTED_ZIP_MEMBER = "формат файла не поддерживается: в архиве ожидаются файлы xlsx или csv"
 NO_SCHOOLS = "в файле нет ни одной школы"
 NO_HEADER = (
@@ -107,6 +112,9 @@ _STATED_TRACK_HEADER = re.compile(r"^(.+?)\s*:\s*(баллы|уровень)$", 
 _ROUND_TITLE = re.compile(r"\b(весна|осень)\s+(\d{4})\b", re.IGNORECASE)
 _INN_DIGITS = re.compile(r"\d{10}|\d{12}")
 _CSV_DELIMITERS = (";", ",", "\t")
+_OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_OPENDOCUMENT_MIMETYPE = b"application/vnd.oasis.opendocument."
+_OFFICE_EXTENSIONS = ("xls", "xlsm", "xlsb", "ods")
 
 
 class _UnreadableFileError(Exception):
@@ -354,11 +362,10 @@ def _is_system_file(member: zipfile.ZipInfo) -> bool:
 
 
 def _parse_file(name: str, data: bytes) -> ParsedFile:
-    read_sheets = _SHEET_READERS.get(_extension(name))
-    if read_sheets is None:
-        return _failed(name, UNSUPPORTED_FORMAT)
-    if not data or data.isspace():
-        return _failed(name, EMPTY_FILE)
+    unreadable = _unreadable_reason(name, data)
+    if unreadable is not None:
+        return _failed(name, unreadable)
+    read_sheets = _SHEET_READERS[_extension(name)]
     parsed = ParsedFile(name=name, layout=None)
     texts = _CellTexts()
     numbers: dict[str, int] = {}
@@ -376,6 +383,38 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
     if not filled_sheets:
         return _failed(name, EMPTY_FILE)
     return parsed
+
+
+def _unreadable_reason(name: str, data: bytes) -> str | None:
+    """Why the file cannot be read as a table of its extension, before any reader sees it; None if it may.
+
+    Office formats other than xlsx get the way out in the message. An OLE2 container is what Excel
+    writes for a password-protected workbook and for an old .xls; an OpenDocument spreadsheet under
+    a .xlsx name would be read by calamine past `check_sheet_extents`, which knows only xlsx.
+    """
+    extension = _extension(name)
+    if extension in _OFFICE_EXTENSIONS:
+        return SAVE_AS_XLSX.format(extension=extension)
+    if extension not in _SHEET_READERS:
+        return UNSUPPORTED_FORMAT
+    if not data or data.isspace():
+        return EMPTY_FILE
+    if data.startswith(_OLE2_SIGNATURE):
+        return ENCRYPTED_OR_XLS
+    if _is_opendocument(data):
+        return OPENDOCUMENT
+    return None
+
+
+def _is_opendocument(data: bytes) -> bool:
+    """An OpenDocument package names its type in a first member `mimetype`."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package, package.open("mimetype") as member:
+            return member.read(len(_OPENDOCUMENT_MIMETYPE)) == _OPENDOCUMENT_MIMETYPE
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        return False
 
 
 def _failed(name: str, message: str) -> ParsedFile:
@@ -438,8 +477,19 @@ _SHEET_READERS: dict[str, Callable[[bytes], Iterable[SheetRows]]] = {
 
 
 def _decode_csv(data: bytes) -> str:
+    """The text with LF line ends: a CR-only file (old Mac, some exporters) would else be one line."""
+    text = _decode_bytes(data)
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    """utf-8 or utf-16 by their BOM (Excel's «Юникод» text is utf-16), else utf-8, else cp1251."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -864,14 +914,11 @@ def read_table_rows(name: str, data: bytes, problems: list[Problem]) -> list[tup
 
     The csv delimiter is the one the first line uses most, since no export header is expected.
     """
-    extension = _extension(name)
-    if extension not in _SHEET_READERS:
-        problems.append(Problem(Location(name), UNSUPPORTED_FORMAT))
+    unreadable = _unreadable_reason(name, data)
+    if unreadable is not None:
+        problems.append(Problem(Location(name), unreadable))
         return []
-    if not data or data.isspace():
-        problems.append(Problem(Location(name), EMPTY_FILE))
-        return []
-    if extension == "xlsx":
+    if _extension(name) == "xlsx":
         try:
             return [(sheet_name, list(rows)) for sheet_name, rows in _read_workbook(data)]
         except (_UnreadableFileError, SheetTooLarge) as error:

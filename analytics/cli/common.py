@@ -11,6 +11,7 @@ import pandas as pd
 
 from analytics.config import db_path_from_env
 from analytics.db import open_store
+from analytics.export import csv_bytes
 
 
 def add_db_option(parser: argparse.ArgumentParser, *, suppress_default: bool = True) -> None:
@@ -45,7 +46,6 @@ def add_excel_option(parser: argparse.ArgumentParser) -> None:
 
 
 def write_csv(frame: pd.DataFrame, *, excel: bool = False) -> None:
-    """UTF-8 CSV to stdout: commas and no BOM, or `;` with a BOM for Russian Excel."""
-    text = frame.to_csv(index=False, sep=";" if excel else ",", lineterminator="\n")
-    sys.stdout.buffer.write(("\ufeff" if excel else "").encode() + text.encode("utf-8"))
+    """`csv_bytes` to stdout: commas and no BOM, or `;` with a BOM for Russian Excel."""
+    sys.stdout.buffer.write(csv_bytes(frame, excel=excel))
     sys.stdout.buffer.flush()
