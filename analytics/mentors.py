@@ -5,7 +5,8 @@ pick schools with a high level in a track to host internships. The rule, written
 shown on the pages by `MentorRules.explained`:
 
 - a host (mentor or internship site) in track X is at «высокий» in X, is not below basic
-  overall and carries no credibility question in the round (`credibility.flag_schools`);
+  overall and carries no credibility question in the round (`credibility.flagged_inns`: the
+  mild finding that a level moved only with a critical indicator does not exclude);
 - a mentor answers the same form of the self-diagnostic as its mentee (a correctional school is
   helped by a correctional school); among those, the same municipality comes first, then the
   same type of locality, then the nearest size band, then the stronger result in the track;
@@ -32,7 +33,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from analytics.config import DATA_DIR
-from analytics.credibility import SIZE_BANDS, flag_schools
+from analytics.credibility import SIZE_BANDS, flag_schools, flagged_inns
 from analytics.datafiles import read_data_csv
 from analytics.errors import SamodiagError
 from analytics.rounds import Round
@@ -208,7 +209,7 @@ def _mentees(con: duckdb.DuckDBPyConnection, rnd: Round) -> pd.DataFrame:
 
 
 def _hosts(con: duckdb.DuckDBPyConnection, rnd: Round) -> pd.DataFrame:
-    flagged = sorted(set(flag_schools(con, rnd)["inn"]))
+    flagged = sorted(flagged_inns(flag_schools(con, rnd)))
     return con.execute(
         query("mentor_hosts"),
         {

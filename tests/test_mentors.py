@@ -200,6 +200,23 @@ class TestExcludedHosts:
         assert {ALL_AT_MAXIMUM, HEALTH_BELOW_OVERALL}.isdisjoint(mentors | sites)
 
 
+class TestMildFinding:
+    def test_a_level_moved_by_a_critical_indicator_does_not_exclude(self, con, rubric, tmp_path):
+        """A school below basic in spring only through the sports club, passing it in autumn, gets
+        the mild «critical_switch» finding and still hosts internships in «Здоровье»."""
+        switched = spec(HEALTH_LUGA, LUGA, failed=(24,), health=13)
+        path = write_long_csv(tmp_path / "spring.csv", rubric, [switched, spec(ORDINARY, KIROV)])
+        import_uploads(con, [Upload.from_path(path)], "Весна 2025")
+        path = write_long_csv(
+            tmp_path / "autumn.csv", rubric, [spec(HEALTH_LUGA, LUGA, health=15), spec(ORDINARY, KIROV)]
+        )
+        import_uploads(con, [Upload.from_path(path)], ROUND)
+        autumn = get_round(con, ROUND)
+        rules = flag_schools(con, autumn).query("inn == @HEALTH_LUGA")["rule"].tolist()
+        assert rules == ["critical_switch"]
+        assert HEALTH_LUGA in set(internship_sites(con, autumn, track_code="health")["inn"])
+
+
 class TestCapacity:
     KIROV_MENTEES: ClassVar[list[str]] = [f"47200001{n:02d}" for n in range(5)]
 
