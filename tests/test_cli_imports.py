@@ -49,7 +49,11 @@ def loaded_heavy(tmp_path: Path, *args: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def stored_round(tmp_path_factory) -> Path:
-    """A store holding a round, made by a separate `import` (which does need pandas)."""
+    """A store holding a round, made by a separate `import` (which does need pandas).
+
+    Made beforehand also because a store's first opening writes the methodology tables through
+    a DataFrame (`analytics.db._insert_rows`); opening an up-to-date store loads no pandas.
+    """
     db = tmp_path_factory.mktemp("cli_imports") / "store.duckdb"
     done = subprocess.run(
         [
