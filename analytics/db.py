@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from analytics.config import RUBRIC_DIR
 from analytics.errors import DatabaseBusy
@@ -140,7 +139,13 @@ def _replace_rubric_rows(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Insert many rows at once: a DataFrame scan instead of one statement per row."""
+    """Insert many rows at once: a DataFrame scan instead of one statement per row.
+
+    Only a new or changed methodology gets here, so pandas is imported here rather than with the
+    module: opening an up-to-date store (every command's first step) does not load it.
+    """
+    import pandas as pd  # noqa: PLC0415 - see the docstring
+
     columns = [
         name
         for (name,) in con.execute(

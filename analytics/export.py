@@ -7,9 +7,15 @@ recommends. Only text cells change: numbers, negative ones included, stay number
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NOT_TEXT_KINDS = frozenset("biufcmM")
+"""dtype kinds that hold no text: booleans, numbers, datetimes and durations. Read off the dtype,
+so that this module (and `rounds`, which writes CSV without pandas) need not import pandas."""
 
 
 def neutralise_cell(value: object) -> object:
@@ -28,7 +34,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     safe.columns = [neutralise_cell(column) for column in safe.columns]
     for column in safe.columns:
         series = safe[column]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        if series.dtype.kind in _NOT_TEXT_KINDS:
             continue
         safe[column] = series.map(neutralise_cell)
     return safe

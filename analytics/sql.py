@@ -10,9 +10,12 @@ import warnings
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only names the type: the command line's light commands never load it
+    import pandas as pd
 
 SQL_DIR = Path(__file__).with_name("sql")
 QUERY_NAMES = frozenset(p.stem for p in SQL_DIR.glob("*.sql"))

@@ -1,9 +1,16 @@
-"""What is stored: the import log, rounds and schools, as tables for the CLI and the pages."""
+"""What is stored: the import log, rounds and schools, as tables for the CLI and the pages.
+
+pandas is not imported here: DuckDB's `.df()` loads it for the frames, and the rows of
+`list_rounds_rows` need none.
+"""
 
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -32,9 +39,13 @@ def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def list_rounds_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rounds, oldest first, with their methodology and how many schools are in force."""
-    return con.execute(
+def list_rounds_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """Rounds, oldest first, with their methodology and how many schools are in force.
+
+    Column names and plain rows rather than a DataFrame: the `rounds` command writes them as CSV
+    without loading pandas, which would take most of its run.
+    """
+    result = con.execute(
         """
         select
             r.name as round,
@@ -46,7 +57,8 @@ def list_rounds_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         group by all
         order by r.round_date, r.name
         """
-    ).df()
+    )
+    return [column[0] for column in result.description], result.fetchall()
 
 
 def list_schools(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

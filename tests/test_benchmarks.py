@@ -120,3 +120,27 @@ class TestPageDrawing:
         rows = [cells for cells in map(str.split, done.stdout.splitlines()) if cells and cells[0] in PAGES]
         assert [row[0] for row in rows] == list(PAGES)
         assert all(len(row) == 5 for row in rows)
+
+
+class TestCliStart:
+    @pytest.mark.usefixtures("table")
+    def test_each_command_is_timed_against_the_floor(self, out_dir, tmp_path):
+        """bench_cli runs the floor, `--help` and `rounds` in fresh interpreters, one row each."""
+        store = demo_store(Size("custom", TOY_SCHOOLS, 2), out_dir)
+        copy = tmp_path / "store.duckdb"  # `rounds` opens its store for writing; the kept one stays as built
+        shutil.copyfile(store.db_path, copy)
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_cli", str(copy), "--runs", "1"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        rows = [line for line in done.stdout.splitlines() if line.startswith("python ")]
+        assert [row.split("  ")[0] for row in rows] == [
+            "python -c 'import duckdb'",
+            "python -m analytics --help",
+            "python -m analytics rounds",
+        ]
+        assert rows[0].endswith("1.00")

@@ -2,6 +2,13 @@
 
 Every command takes `--db PATH` before or after the subcommand; a user-facing error prints its
 Russian message to stderr and exits 2 without writing anything.
+
+Building the parser imports every command module, so a command module imports at its top only
+what declaring arguments needs (argparse, pathlib, analytics.config, analytics.errors). Its
+handler imports the engine modules it calls inside the function: `--help` then loads no DuckDB,
+and `rounds` no pandas, scipy or matplotlib (tests/test_cli_imports.py checks this). To add a
+command group, write its module with `register(commands)` and its handlers, and list it in
+COMMAND_MODULES.
 """
 
 from __future__ import annotations

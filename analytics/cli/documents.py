@@ -10,21 +10,7 @@ import argparse
 from pathlib import Path
 
 from analytics.cli.common import add_command, store_from_args
-from analytics.documents import (
-    analytic_report_docx,
-    below_basic_inns,
-    checklist_docx,
-    checklist_xlsx,
-    checklists_zip,
-    interview_agenda_docx,
-)
 from analytics.errors import NotFound, SamodiagError
-from analytics.levels import school_scores_long
-from analytics.rounds import get_round
-from analytics.rubric import TOTAL_SCOPE
-from analytics.views import municipalities
-
-CHECKLIST_WRITERS = {".xlsx": checklist_xlsx, ".docx": checklist_docx}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -64,7 +50,10 @@ def _add_school_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_checklist(args: argparse.Namespace) -> int:
-    writer = CHECKLIST_WRITERS.get(args.out.suffix.lower())
+    from analytics.documents import checklist_docx, checklist_xlsx
+    from analytics.rounds import get_round
+
+    writer = {".xlsx": checklist_xlsx, ".docx": checklist_docx}.get(args.out.suffix.lower())
     if writer is None:
         msg = f"Файл «{args.out}»: укажите расширение .xlsx или .docx"
         raise SamodiagError(msg)
@@ -74,6 +63,11 @@ def run_checklist(args: argparse.Namespace) -> int:
 
 
 def run_checklists(args: argparse.Namespace) -> int:
+    from analytics.documents import below_basic_inns, checklists_zip
+    from analytics.levels import school_scores_long
+    from analytics.rounds import get_round
+    from analytics.rubric import TOTAL_SCOPE
+
     _require_suffix(args.out, ".zip")
     con = store_from_args(args)
     rnd = get_round(con, args.round)
@@ -89,6 +83,9 @@ def run_checklists(args: argparse.Namespace) -> int:
 
 
 def run_agenda(args: argparse.Namespace) -> int:
+    from analytics.documents import interview_agenda_docx
+    from analytics.rounds import get_round
+
     _require_suffix(args.out, ".docx")
     con = store_from_args(args)
     _write(args.out, interview_agenda_docx(con, get_round(con, args.round), args.school.strip()))
@@ -96,6 +93,9 @@ def run_agenda(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from analytics.documents import analytic_report_docx
+    from analytics.rounds import get_round
+
     _require_suffix(args.out, ".docx")
     con = store_from_args(args)
     rnd = get_round(con, args.round)
@@ -111,6 +111,8 @@ def _require_suffix(path: Path, suffix: str) -> None:
 
 
 def _check_municipality(con, name: str | None) -> None:
+    from analytics.views import municipalities
+
     if name is not None and name not in municipalities(con):
         msg = f"муниципальное образование «{name}» не найдено ни в выгрузках, ни в реестре"
         raise NotFound(msg)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 
 from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
-from analytics.credibility import flag_schools
-from analytics.dynamics import compare_rounds
-from analytics.rounds import get_round
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,6 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from analytics.dynamics import compare_rounds
+    from analytics.rounds import get_round
+
     con = store_from_args(args)
     comparison = compare_rounds(
         con, get_round(con, args.from_round), get_round(con, args.to_round), args.municipality
@@ -35,6 +35,9 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_flags(args: argparse.Namespace) -> int:
+    from analytics.credibility import flag_schools
+    from analytics.rounds import get_round
+
     con = store_from_args(args)
     write_csv(flag_schools(con, get_round(con, args.round), args.municipality), excel=args.excel)
     return 0

@@ -8,9 +8,6 @@ from pathlib import Path
 from analytics.cli.common import add_command
 from analytics.config import DEFAULT_METHODOLOGY
 from analytics.errors import SamodiagError
-from analytics.inference import infer_methodology, write_methodology
-from analytics.loading import Upload
-from analytics.rubric import load_rubric
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,6 +22,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_methodology(args: argparse.Namespace) -> int:
+    from analytics.inference import infer_methodology, write_methodology
+    from analytics.loading import Upload
+    from analytics.rubric import load_rubric
+
     uploads = []
     for path in args.files:
         if not path.is_file():

@@ -6,10 +6,6 @@ from __future__ import annotations
 import argparse
 
 from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
-from analytics.fidelity import fidelity_report
-from analytics.levels import school_levels_wide
-from analytics.mentors import mentor_assignment_csv
-from analytics.rounds import get_round
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,6 +30,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_levels(args: argparse.Namespace) -> int:
+    from analytics.levels import school_levels_wide
+    from analytics.rounds import get_round
+
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     write_csv(school_levels_wide(con, rnd, args.municipality), excel=args.excel)
@@ -41,6 +40,9 @@ def run_levels(args: argparse.Namespace) -> int:
 
 
 def run_fidelity(args: argparse.Namespace) -> int:
+    from analytics.fidelity import fidelity_report
+    from analytics.rounds import get_round
+
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     write_csv(fidelity_report(con, rnd, args.municipality), excel=args.excel)
@@ -48,6 +50,9 @@ def run_fidelity(args: argparse.Namespace) -> int:
 
 
 def run_mentors(args: argparse.Namespace) -> int:
+    from analytics.mentors import mentor_assignment_csv
+    from analytics.rounds import get_round
+
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     write_csv(mentor_assignment_csv(con, rnd, args.municipality), excel=args.excel)

@@ -6,14 +6,14 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv
+from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv, write_rows_csv
 from analytics.config import db_path_from_env
-from analytics.demo_db import build_demo_database
 from analytics.errors import SamodiagError
-from analytics.loading import Upload, import_uploads, withdraw_import
-from analytics.roster import import_roster
-from analytics.store_info import list_imports, list_rounds_frame, list_schools
+
+if TYPE_CHECKING:
+    from analytics.loading import Upload
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -56,6 +56,8 @@ def _parse_date(text: str) -> dt.date:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from analytics.loading import import_uploads
+
     uploads = [_read_upload(Path(name)) for name in args.files]
     con = store_from_args(args)
     report = import_uploads(con, uploads, args.round, methodology=args.methodology, date=args.date)
@@ -64,6 +66,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _read_upload(path: Path) -> Upload:
+    from analytics.loading import Upload
+
     try:
         return Upload.from_path(path)
     except OSError as error:
@@ -72,6 +76,9 @@ def _read_upload(path: Path) -> Upload:
 
 
 def run_imports(args: argparse.Namespace) -> int:
+    from analytics.loading import withdraw_import
+    from analytics.store_info import list_imports
+
     con = store_from_args(args)
     if args.action == "withdraw":
         if args.import_id is None:
@@ -84,6 +91,8 @@ def run_imports(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from analytics.demo_db import build_demo_database
+
     path = Path(args.db or db_path_from_env())
     if path.exists():
         if not args.force:
@@ -103,6 +112,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_roster(args: argparse.Namespace) -> int:
+    from analytics.roster import import_roster
+
     con = store_from_args(args)
     count = import_roster(con, _read_upload(args.file))
     print(f"Реестр загружен: школ — {count}")
@@ -110,10 +121,15 @@ def run_roster(args: argparse.Namespace) -> int:
 
 
 def run_rounds(args: argparse.Namespace) -> int:
-    write_csv(list_rounds_frame(store_from_args(args)), excel=args.excel)
+    from analytics.store_info import list_rounds_rows
+
+    columns, rows = list_rounds_rows(store_from_args(args))
+    write_rows_csv(columns, rows, excel=args.excel)
     return 0
 
 
 def run_schools(args: argparse.Namespace) -> int:
+    from analytics.store_info import list_schools
+
     write_csv(list_schools(store_from_args(args)), excel=args.excel)
     return 0
