@@ -33,7 +33,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from analytics.config import db_path_from_env
 from analytics.db import open_store
 from analytics.demo_db import ensure_demo_database
-from analytics.documents import checklists_zip
+from analytics.documents import checklists_zip, interview_packs_zip
 from analytics.documents.common import safe_file_name
 from analytics.errors import SamodiagError
 from analytics.rounds import Round, list_rounds
@@ -337,26 +337,42 @@ def download_document(
     )
 
 
-def bulk_checklists(rnd: Round, inns: list[str], *, scope_label: str, key: str) -> None:
-    """Prepare a zip of checklists on request (with a progress bar), then offer it for download."""
+BULK_KINDS = {
+    "Пакеты к собеседованию (повестка и чек-листы)": ("Пакеты к собеседованию", None),
+    "Чек-листы xlsx": ("Чек-листы", "xlsx"),
+    "Чек-листы docx": ("Чек-листы", "docx"),
+}
+"""What a bulk archive may hold: its title in the file name, and the checklist format (None: packs)."""
+
+
+def bulk_documents(rnd: Round, inns: list[str], *, scope_label: str, key: str) -> None:
+    """Prepare a zip of interview packs or checklists on request (with a progress bar), then offer
+    it for download; packs put the schools below basic first."""
     if not inns:
-        st.caption(f"Нет школ для чек-листов: {scope_label}")
+        st.caption(f"Нет школ для документов: {scope_label}")
         return
-    fmt = st.radio("Формат чек-листов", ["xlsx", "docx"], horizontal=True, key=f"{key}_format")
+    kind = st.radio("Что выгрузить", list(BULK_KINDS), horizontal=True, key=f"{key}_format")
+    title, fmt = BULK_KINDS[kind]
     ready_key = f"{key}_archive"
-    request = (rnd.round_id, tuple(inns), fmt)
-    if st.button(f"Подготовить архив чек-листов ({len(inns)}: {scope_label})", key=f"{key}_prepare"):
+    request = (rnd.round_id, tuple(inns), kind)
+    if st.button(f"Подготовить архив ({len(inns)}: {scope_label})", key=f"{key}_prepare"):
         bar = st.progress(0.0, text="Подготовка архива…")
-        data = checklists_zip(
-            get_connection(), rnd, inns, fmt=fmt, progress=lambda done, text: bar.progress(done, text=text)
-        )
+
+        def progress(done: float, text: str) -> None:
+            bar.progress(done, text=text)
+
+        con = get_connection()
+        if fmt is None:
+            data = interview_packs_zip(con, rnd, inns, progress=progress)
+        else:
+            data = checklists_zip(con, rnd, inns, fmt=fmt, progress=progress)
         st.session_state[ready_key] = (request, data)
     prepared = st.session_state.get(ready_key)
     if prepared and prepared[0] == request:
         st.download_button(
-            "Скачать архив чек-листов",
+            f"Скачать архив: {title.lower()}",
             data=prepared[1],
-            file_name=safe_file_name(f"Чек-листы {scope_label} {rnd.name}") + ".zip",
+            file_name=safe_file_name(f"{title} {scope_label} {rnd.name}") + ".zip",
             mime=MIME_TYPES["zip"],
             key=f"{key}_download",
         )

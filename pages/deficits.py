@@ -7,7 +7,7 @@ from analytics import views
 from analytics.deficits import deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
-from pages._shared import bulk_checklists, cached, require_schools, school_url, start_page
+from pages._shared import bulk_documents, cached, require_schools, school_url, start_page
 
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
@@ -123,4 +123,4 @@ if targets[target] == "sharing":
 else:
     inns = cached(below_basic_inns, rnd, filters.municipality, filters.school_type)
     st.caption(f"Школ с общим уровнем «{LEVELS[0]}»: {len(inns)}")
-bulk_checklists(rnd, inns, scope_label=f"{scope}, {target}", key="deficits_checklists")
+bulk_documents(rnd, inns, scope_label=f"{scope}, {target}", key="deficits_checklists")

@@ -10,7 +10,7 @@ from analytics.rubric import LEVELS
 from pages._shared import (
     LEVEL_COLORS,
     SCHOOL_PAGE,
-    bulk_checklists,
+    bulk_documents,
     cached,
     download_document,
     require_schools,
@@ -165,7 +165,7 @@ if which == "все школы в таблице":
 else:
     below = set(cached(below_basic_inns, rnd, filters.municipality))
     inns = [inn for inn in shown["inn"] if inn in below]
-bulk_checklists(rnd, inns, scope_label=f"{filters.municipality}, {which}", key="municipality_checklists")
+bulk_documents(rnd, inns, scope_label=f"{filters.municipality}, {which}", key="municipality_checklists")
 
 st.subheader("Аналитическая справка")
 download_document(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import views
 from analytics.deficits import plan_next_levels, school_deficits
-from analytics.documents import checklist_docx, checklist_xlsx, interview_agenda_docx
+from analytics.documents import checklist_docx, checklist_xlsx, interview_agenda_docx, interview_packs_zip
 from analytics.documents.common import safe_file_name
 from analytics.fidelity import school_fidelity
 from analytics.mentors import mentor_rules, mentors_of
@@ -281,6 +281,12 @@ else:
 st.subheader("Документы")
 base_name = safe_file_name(f"{profile.inn} {profile.name} — {rnd.name}")
 documents = (
+    (
+        "Пакет к собеседованию (zip)",
+        lambda cursor, rnd, inn: interview_packs_zip(cursor, rnd, [inn]),
+        "пакет к собеседованию.zip",
+        "school_pack_zip",
+    ),
     ("Чек-лист дефицитов (xlsx)", checklist_xlsx, "чек-лист.xlsx", "school_checklist_xlsx"),
     ("Чек-лист дефицитов (docx)", checklist_docx, "чек-лист.docx", "school_checklist_docx"),
     (

@@ -223,11 +223,12 @@ class TestSchoolPage:
         labels = [e.label for e in at.expander]
         assert "Итого: ниже базового → базовый (баллов хватает)" in labels
 
-    def test_offers_checklists_and_the_interview_agenda(self, open_app, examples_db):
+    def test_offers_the_pack_checklists_and_the_interview_agenda(self, open_app, examples_db):
         """The document buttons are there (the files are generated only when clicked)."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == [
+            "Пакет к собеседованию (zip)",
             "Чек-лист дефицитов (xlsx)",
             "Чек-лист дефицитов (docx)",
             "Повестка собеседования (docx)",
@@ -265,12 +266,19 @@ class TestDeficitsPage:
         at.slider(key="deficits_per_track").set_value(3).run()
         assert len(frame(at, "share_deficit")) == 3
 
-    def test_bulk_checklists_build_a_zip_on_request(self, open_app, examples_db):
-        """The archive of the below-basic school is prepared, then offered for download."""
+    def test_bulk_packs_build_a_zip_on_request(self, open_app, examples_db):
+        """The archive of interview packs is the default, prepared on request, then offered."""
         at = open_app(examples_db, "deficits")
         at.button(key="deficits_checklists_prepare").click().run()
         labels = [b.proto.label for b in at.get("download_button")]
-        assert "Скачать архив чек-листов" in labels
+        assert "Скачать архив: пакеты к собеседованию" in labels
+
+    def test_bulk_checklists_in_a_chosen_format(self, open_app, examples_db):
+        at = open_app(examples_db, "deficits")
+        at.radio(key="deficits_checklists_format").set_value("Чек-листы docx").run()
+        at.button(key="deficits_checklists_prepare").click().run()
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert "Скачать архив: чек-листы" in labels
 
 
 def write_roster(path: Path) -> Path:
