@@ -557,6 +557,9 @@ class TestPooledForms:
         assert "«Школьный спортивный клуб» (направление «Здоровье») не выполнен; школ: 2." in text
 
 
+FINDINGS_HEADER = "id,section,rule,threshold,template,owner_region,owner_municipality,deadline,target"
+
+
 class TestFindings:
     def test_default_findings_fire_on_the_data(self, store, rnd):
         """Sentences of data/documents/findings.csv appear filled in with the store's numbers."""
@@ -568,10 +571,12 @@ class TestFindings:
         """A methodologist's CSV changes the sentence; its threshold decides whether it appears."""
         findings = tmp_path / "findings.csv"
         findings.write_text(
-            "id,section,rule,threshold,template\n"
-            'low,вывод,below_basic_share_above,25,"ПРОВЕРКА: ниже базового {count} из {total} ({share})."\n'
-            'none,вывод,below_basic_share_above,60,"НЕ ДОЛЖНО ПОЯВИТЬСЯ: {count}."\n'
-            'seminar,рекомендация,track_deficit_share_above,40,"СЕМИНАР по «{track}»: {share}."\n',
+            f"{FINDINGS_HEADER}\n"
+            'low,вывод,below_basic_share_above,25,"ПРОВЕРКА: ниже базового {count} из {total} ({share}).",'
+            ",,,\n"
+            'none,вывод,below_basic_share_above,60,"НЕ ДОЛЖНО ПОЯВИТЬСЯ: {count}.",,,,\n'
+            'seminar,рекомендация,track_deficit_share_above,40,"СЕМИНАР по «{track}»: {share}.",'
+            "РЕГИОН,МУНИЦИПАЛИТЕТ,до весны,меньше {threshold} % по «{track}»\n",
             encoding="utf-8",
         )
         text = docx_text(analytic_report_docx(store, rnd, findings_path=findings))
@@ -584,20 +589,50 @@ class TestFindings:
     @pytest.mark.parametrize(
         ("row", "message"),
         [
-            ('x,вывод,no_such_rule,1,"Текст"', "строка 2: правило «no_such_rule» неизвестно"),
-            ('x,вывод,below_basic_share_above,много,"Текст"', "строка 2: порог «много» не число"),
-            ('x,итог,below_basic_share_above,1,"Текст"', "строка 2: раздел «итог» неизвестен"),
-            ('x,вывод,below_basic_share_above,1,"{track}"', "подстановка «{track}» недопустима"),
-            ('x,вывод,below_basic_share_above,1,"{count.__class__}"', "недопустима"),
+            ('x,вывод,no_such_rule,1,"Текст",,,,', "строка 2: правило «no_such_rule» неизвестно"),
+            ('x,вывод,below_basic_share_above,много,"Текст",,,,', "строка 2: порог «много» не число"),
+            ('x,итог,below_basic_share_above,1,"Текст",,,,', "строка 2: раздел «итог» неизвестен"),
+            ('x,вывод,below_basic_share_above,1,"{track}",,,,', "подстановка «{track}» недопустима"),
+            ('x,вывод,below_basic_share_above,1,"{count.__class__}",,,,', "недопустима"),
+            (
+                "x,рекомендация,below_basic_share_above,1,Текст,кто,,когда,что",
+                "не заполнены столбцы owner_municipality",
+            ),
+            ("x,вывод,below_basic_share_above,1,Текст,,,до весны,", "у вывода не бывает столбцов deadline"),
+            (
+                "x,рекомендация,below_basic_share_above,1,Текст,кто,кто,когда,{track}",
+                "столбец target: подстановка",
+            ),
         ],
     )
     def test_bad_rows_are_reported_with_file_and_line(self, tmp_path, row, message):
         """An unknown rule, section or placeholder, or a non-numeric threshold, names the file and line."""
         findings = tmp_path / "findings.csv"
-        findings.write_text(f"id,section,rule,threshold,template\n{row}\n", encoding="utf-8")
+        findings.write_text(f"{FINDINGS_HEADER}\n{row}\n", encoding="utf-8")
         with pytest.raises(SamodiagError, match=message) as raised:
             load_findings(findings)
         assert "findings.csv" in str(raised.value)
+
+    def test_recommendations_say_who_by_when_and_to_what_end(self, store, rnd, tmp_path):
+        """The region's report names the region's owner, a municipality's its own; the target is
+        filled in with the case's figures."""
+        findings = tmp_path / "findings.csv"
+        findings.write_text(
+            f"{FINDINGS_HEADER}\n"
+            'seminar,рекомендация,track_deficit_share_above,40,"СЕМИНАР по «{track}».",'
+            "РЕГИОН,МУНИЦИПАЛИТЕТ,до весны,меньше {threshold} % по «{track}»\n",
+            encoding="utf-8",
+        )
+        header = ("Рекомендация", "Ответственный", "Срок", "Целевое значение")
+        region = docx_table(analytic_report_docx(store, rnd, findings_path=findings), *header)
+        assert region[1] == ["СЕМИНАР по «Знание».", "РЕГИОН", "до весны", "меньше 40 % по «Знание»"]
+        municipal = docx_table(analytic_report_docx(store, rnd, GATCHINA, findings_path=findings), *header)
+        assert [row[1] for row in municipal[1:]] == ["МУНИЦИПАЛИТЕТ"] * (len(municipal) - 1)
+
+    def test_every_shipped_recommendation_has_owner_deadline_and_target(self):
+        for template in load_findings():
+            actions = (template.owner_region, template.owner_municipality, template.deadline, template.target)
+            assert all(actions) == (template.section == "рекомендация"), template.id
 
     def test_default_findings_file_is_valid(self):
         """The shipped findings file loads and uses both sections."""

@@ -28,6 +28,9 @@ from analytics.errors import SamodiagError
 
 FINDINGS_PATH = DATA_DIR / "documents" / "findings.csv"
 FINDING_COLUMNS = ("id", "section", "rule", "threshold", "template")
+ACTION_COLUMNS = ("owner_region", "owner_municipality", "deadline", "target")
+"""What a recommendation also says: who acts (in a region's report, in a municipality's), by
+when and to what end. Required for «рекомендация», empty for «вывод»."""
 SECTIONS = ("вывод", "рекомендация")
 BASE_PLACEHOLDERS = frozenset({"scope", "round", "threshold"})
 SCHOOLS_LISTED = 5
@@ -51,6 +54,10 @@ class FindingTemplate:
     rule: str
     threshold: float
     template: str
+    owner_region: str = ""
+    owner_municipality: str = ""
+    deadline: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,10 @@ class Finding:
     id: str
     section: str
     text: str
+    owner: str = ""
+    """«ответственный»: the region's or the municipality's, as the report is addressed."""
+    deadline: str = ""
+    target: str = ""
 
 
 def participation_below(facts: ReportFacts, threshold: float) -> list[Case]:
@@ -304,12 +315,13 @@ RULES: dict[str, Rule] = {
 
 def load_findings(path: Path = FINDINGS_PATH) -> list[FindingTemplate]:
     """The findings file, checked: known sections, rules, numeric thresholds, known placeholders."""
-    return [_finding_template(path.name, line, row) for line, row in read_data_csv(path, FINDING_COLUMNS)]
+    rows = read_data_csv(path, (*FINDING_COLUMNS, *ACTION_COLUMNS))
+    return [_finding_template(path.name, line, row) for line, row in rows]
 
 
 def _finding_template(file_name: str, line: int, row: dict[str, str]) -> FindingTemplate:
     where = f"Файл «{file_name}», строка {line}"
-    values = {c: (row.get(c) or "").strip() for c in FINDING_COLUMNS}
+    values = {c: (row.get(c) or "").strip() for c in (*FINDING_COLUMNS, *ACTION_COLUMNS)}
     if values["section"] not in SECTIONS:
         msg = f"{where}: раздел «{values['section']}» неизвестен; допустимы: {', '.join(SECTIONS)}"
         raise SamodiagError(msg)
@@ -322,8 +334,32 @@ def _finding_template(file_name: str, line: int, row: dict[str, str]) -> Finding
     except ValueError:
         msg = f"{where}: порог «{values['threshold']}» не число"
         raise SamodiagError(msg) from None
-    _check_placeholders(where, values["template"], rule.placeholders | BASE_PLACEHOLDERS)
-    return FindingTemplate(values["id"], values["section"], values["rule"], threshold, values["template"])
+    allowed = rule.placeholders | BASE_PLACEHOLDERS
+    _check_placeholders(where, values["template"], allowed)
+    _check_actions(where, values, allowed)
+    return FindingTemplate(
+        values["id"],
+        values["section"],
+        values["rule"],
+        threshold,
+        values["template"],
+        *(values[column] for column in ACTION_COLUMNS),
+    )
+
+
+def _check_actions(where: str, values: dict[str, str], allowed: frozenset[str]) -> None:
+    """A recommendation names owner, deadline and target; a finding names none of them."""
+    given = [column for column in ACTION_COLUMNS if values[column]]
+    if values["section"] == "рекомендация":
+        missing = [column for column in ACTION_COLUMNS if not values[column]]
+        if missing:
+            msg = f"{where}: у рекомендации не заполнены столбцы {', '.join(missing)}"
+            raise SamodiagError(msg)
+        for column in ACTION_COLUMNS:
+            _check_placeholders(f"{where}, столбец {column}", values[column], allowed)
+    elif given:
+        msg = f"{where}: у вывода не бывает столбцов {', '.join(given)}: они только для рекомендаций"
+        raise SamodiagError(msg)
 
 
 def _check_placeholders(where: str, template: str, allowed: frozenset[str]) -> None:
@@ -355,8 +391,19 @@ def evaluate_findings(facts: ReportFacts, templates: list[FindingTemplate]) -> l
     findings = []
     for item in templates:
         values = {**base, "threshold": _number_text(item.threshold)}
+        owner = item.owner_municipality if facts.municipality else item.owner_region
         for case in RULES[item.rule].function(facts, item.threshold):
-            findings.append(Finding(item.id, item.section, item.template.format_map({**values, **case})))
+            filled = {**values, **case}
+            findings.append(
+                Finding(
+                    item.id,
+                    item.section,
+                    item.template.format_map(filled),
+                    owner.format_map(filled),
+                    item.deadline.format_map(filled),
+                    item.target.format_map(filled),
+                )
+            )
     return findings
 
 

@@ -35,6 +35,9 @@ TITLE = "Аналитическая справка по результатам �
 NO_ROSTER = "участие неизвестно: реестр школ не загружен"
 TOP_DEFICITS = 10
 CHART_WIDTH_CM = 16.0
+RECOMMENDATION_COLUMNS = ("Рекомендация", "Ответственный", "Срок", "Целевое значение")
+RECOMMENDATION_WIDTHS_CM = (6.6, 3.4, 3.0, 4.0)
+"""Wide enough at 9 pt that no header breaks inside a word («Ответственный» needs ~2.6 cm)."""
 
 
 def analytic_report_docx(
@@ -277,7 +280,13 @@ def _add_findings(doc: Document, heading: str, findings: list[Finding]) -> None:
 
 
 def _add_recommendations(doc: Document, facts: ReportFacts, findings: list[Finding]) -> None:
-    _add_findings(doc, "7. Рекомендации", findings)
+    """Each recommendation with who acts, by when and to what end; then the mentor table."""
+    dx.add_heading(doc, "7. Рекомендации")
+    if not findings:
+        dx.add_text(doc, "Ни одно из правил рекомендаций не сработало на данных раунда.")
+    else:
+        rows = [[f.text, f.owner, f.deadline, f.target] for f in findings]
+        dx.add_table(doc, RECOMMENDATION_WIDTHS_CM, RECOMMENDATION_COLUMNS, rows, font_size=9)
     _add_mentor_table(doc, facts.mentors)
 
 
