@@ -30,6 +30,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
+from analytics import palette
 from analytics.config import db_path_from_env
 from analytics.db import open_store
 from analytics.demo_db import ensure_demo_database
@@ -54,11 +55,9 @@ SCHOOL_TYPE_PARAM = "type"
 ALL_MUNICIPALITIES = "Все муниципалитеты"
 ALL_SCHOOL_TYPES = "Все типы"
 
-# Okabe–Ito colours (distinguishable with any colour-vision deficiency) chosen so their greys
-# differ too; the level is always written as text as well, and bars also carry a pattern.
-LEVEL_COLORS = dict(zip(LEVELS, ("#d55e00", "#f0e442", "#56b4e9", "#0072b2"), strict=True))
-LEVEL_TEXT_COLORS = dict(zip(LEVELS, ("#000000", "#000000", "#000000", "#ffffff"), strict=True))
-LEVEL_PATTERNS = dict(zip(LEVELS, ("x", "/", ".", ""), strict=True))
+LEVEL_COLORS = dict(zip(LEVELS, palette.LEVEL_COLORS, strict=True))
+LEVEL_TEXT_COLORS = dict(zip(LEVELS, palette.LEVEL_TEXT_COLORS, strict=True))
+LEVEL_PATTERNS = dict(zip(LEVELS, palette.LEVEL_PATTERNS, strict=True))
 STYLED_ROWS = 1000
 """Longest table whose level cells are coloured (see with_level_colors)."""
 

@@ -2,8 +2,8 @@
 
 The figures are built with matplotlib's object API on an Agg canvas, never through pyplot, so
 no global figure state or GUI backend is touched and several threads of the app can render at
-once. Level colours are the app's colour-blind-safe palette (pages/_shared.py), so a chart in a
-report reads the same as on screen.
+once. Level colours and patterns are the app's (`analytics.palette`), so a chart in a report
+reads the same as on screen, and in greyscale too: every level's bar carries its hatch.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from analytics.palette import LEVEL_COLORS, LEVEL_PATTERNS, LEVEL_TEXT_COLORS
 from analytics.rubric import LEVELS
 
-LEVEL_COLORS = ("#d55e00", "#f0e442", "#56b4e9", "#0072b2")
-LEVEL_TEXT_COLORS = ("#000000", "#000000", "#000000", "#ffffff")
+HATCH_DENSITY = 3
+"""matplotlib draws a hatch denser the more times its character repeats."""
 DPI = 150
 MIN_LABELLED_SHARE = 0.06
 
@@ -27,6 +28,7 @@ def level_bars_png(counts: Sequence[int], title: str) -> bytes:
     figure = Figure(figsize=(6.4, 3.2), dpi=DPI)
     axes = figure.add_subplot()
     bars = axes.bar(list(LEVELS), counts, color=LEVEL_COLORS, edgecolor="#333333", linewidth=0.5)
+    _hatch(bars, range(len(LEVELS)))
     total = sum(counts) or 1
     axes.bar_label(bars, labels=[f"{c} ({_percent(c / total)})" for c in counts], fontsize=9, padding=2)
     axes.set_ylabel("Школ")
@@ -53,9 +55,17 @@ def stacked_levels_png(labels: Sequence[str], counts: Sequence[Sequence[int]], t
             edgecolor="#333333",
             linewidth=0.5,
             label=level,
+            hatch=LEVEL_PATTERNS[rank] * HATCH_DENSITY,
         )
         texts = [_percent(s) if s >= MIN_LABELLED_SHARE else "" for s in shares]
-        axes.bar_label(bars, labels=texts, label_type="center", fontsize=7, color=LEVEL_TEXT_COLORS[rank])
+        axes.bar_label(
+            bars,
+            labels=texts,
+            label_type="center",
+            fontsize=7,
+            color=LEVEL_TEXT_COLORS[rank],
+            bbox=_label_box(rank),
+        )
         left = [a + b for a, b in zip(left, shares, strict=True)]
     axes.set_yticks(positions, labels=[_wrap(label) for label in labels], fontsize=8)
     axes.set_xlim(0, 1)
@@ -90,6 +100,7 @@ def level_change_png(before: Sequence[int], now: Sequence[int], before_name: str
         edgecolor="#333333",
         label=now_name,
     )
+    _hatch(new, range(len(LEVELS)))
     axes.bar_label(old, fontsize=8, padding=2)
     axes.bar_label(new, fontsize=8, padding=2)
     axes.set_xticks(list(positions), labels=list(LEVELS))
@@ -99,6 +110,17 @@ def level_change_png(before: Sequence[int], now: Sequence[int], before_name: str
     axes.legend(fontsize=8, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
+
+
+def _hatch(bars, ranks) -> None:
+    """Each bar hatched with its level's pattern (one call cannot give bars different hatches)."""
+    for bar, rank in zip(bars, ranks, strict=True):
+        bar.set_hatch(LEVEL_PATTERNS[rank] * HATCH_DENSITY)
+
+
+def _label_box(rank: int) -> dict:
+    """A solid patch of the level's colour under a label, so the hatch does not cross the text."""
+    return {"boxstyle": "round,pad=0.15", "facecolor": LEVEL_COLORS[rank], "edgecolor": "none"}
 
 
 def _percent(share: float) -> str:
