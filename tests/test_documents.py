@@ -449,6 +449,18 @@ class TestInterviewPack:
         assert len(steps) > 8
         assert all(step in agenda for step in steps)
 
+    def test_agenda_asks_about_the_schools_credibility_flags(self, store, rnd):
+        """Every answer at the maximum is put as a question to the team, in neutral words; a school
+        without flags gets no such section."""
+        text = docx_text(interview_agenda_docx(store, rnd, HIGH))
+        assert "Что уточнить по ответам самодиагностики" in text
+        question = next(line for line in text.splitlines() if line.startswith("«Все ответы на максимуме»"))
+        assert question.endswith("Уточните у команды школы, как это сложилось.")
+        assert "недостовер" not in text
+        assert "Что уточнить по ответам самодиагностики" not in docx_text(
+            interview_agenda_docx(store, rnd, LOW)
+        )
+
     def test_school_without_strong_tracks_says_so(self, store, rnd):
         assert NO_STRENGTHS in docx_text(checklist_docx(store, rnd, LOW))
         assert NO_STRENGTHS in docx_text(interview_agenda_docx(store, rnd, LOW))

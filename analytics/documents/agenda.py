@@ -77,7 +77,7 @@ def render_agenda(
     tracks = discussion_tracks(school)
     _add_discussion(doc, school, tracks)
     _add_support(doc, support)
-    _add_questions(doc, questions, tracks)
+    _add_questions(doc, questions, tracks, support.to_check)
     _add_mentors(doc, support)
     dx.add_heading(doc, "7. Решения по итогам собеседования")
     blank = [["", "", ""] for _ in range(DECISION_ROWS)]
@@ -239,8 +239,13 @@ def _add_discussion(doc: Document, school: SchoolResult, tracks: list[TrackResul
         dx.add_bullets(doc, items or ["Дефицитов по направлению нет."])
 
 
-def _add_questions(doc: Document, questions: dict[str, list[str]], tracks: list[TrackResult]) -> None:
+def _add_questions(
+    doc: Document, questions: dict[str, list[str]], tracks: list[TrackResult], to_check: tuple[str, ...]
+) -> None:
     dx.add_heading(doc, "5. Вопросы для собеседования")
+    if to_check:
+        dx.add_heading(doc, "Что уточнить по ответам самодиагностики", 2)
+        dx.add_bullets(doc, to_check)
     if questions.get(TOTAL_SCOPE):
         dx.add_heading(doc, "Общие вопросы", 2)
         dx.add_bullets(doc, questions[TOTAL_SCOPE])

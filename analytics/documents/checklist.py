@@ -19,6 +19,7 @@ import duckdb
 from docx.document import Document
 from openpyxl.worksheet.worksheet import Worksheet
 
+from analytics.credibility import flag_schools
 from analytics.documents import docx_helpers as dx
 from analytics.documents import xlsx_helpers as xl
 from analytics.documents.common import (
@@ -171,12 +172,13 @@ def checklists_zip(
     step(0.0, f"Чтение результатов школ: {len(inns)}")
     schools = load_school_results(con, rnd, inns)
     assignment = assign_mentors(con, rnd)
+    flags = flag_schools(con, rnd)
     render = render_xlsx if fmt == "xlsx" else render_docx
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for done, inn in enumerate(dict.fromkeys(inns), start=1):
             school = schools[inn]
-            support = interview_support(con, rnd, school, assignment[assignment["inn"] == inn])
+            support = interview_support(con, rnd, school, assignment[assignment["inn"] == inn], flags)
             archive.writestr(
                 checklist_file_name(school, rnd, fmt), render(checklist_content(school, rnd, support))
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analytics.credibility import RULE_TITLES, flag_schools
 from analytics.deficits import NextLevelPlan, plan_next_levels
 from analytics.documents.common import format_points, goal_text
 from analytics.documents.school_results import SchoolResult
@@ -44,6 +45,8 @@ class InterviewSupport:
     mentors: tuple[tuple[str, str, str], ...]
     """(track, mentor school or «не найден», reason)."""
     strengths: tuple[str, ...]
+    to_check: tuple[str, ...] = ()
+    """The school's credibility flags put as questions for the interview."""
 
 
 def interview_support(
@@ -51,15 +54,29 @@ def interview_support(
     rnd: Round,
     school: SchoolResult,
     mentors: pd.DataFrame | None = None,
+    flags: pd.DataFrame | None = None,
 ) -> InterviewSupport:
-    """The support part of one school's documents; `mentors` are its rows of the region-wide
-    assignment when the caller has it already (a bulk export), else it is computed."""
+    """The support part of one school's documents. `mentors` (the school's rows of the region-wide
+    assignment) and `flags` (the round's credibility flags) are passed by a bulk export that has
+    them already; otherwise they are computed."""
     found = mentors_of(con, rnd, school.inn) if mentors is None else mentors
+    flagged = flag_schools(con, rnd) if flags is None else flags
     return InterviewSupport(
         next_steps=tuple(_next_steps(school, plan_next_levels(con, rnd, school.inn))),
         mentors=tuple(_mentor_rows(found)),
         strengths=tuple(strengths(school)),
+        to_check=tuple(questions_to_check(flagged[flagged["inn"] == school.inn])),
     )
+
+
+def questions_to_check(flags: pd.DataFrame) -> list[str]:
+    """«Все ответы на максимуме: … Уточните у команды школы, как это сложилось.» — a flag is a
+    question to ask, not a verdict: some flags are not confirmed."""
+    return [
+        f"«{RULE_TITLES[flag.rule]}»: {flag.reason.rstrip('.')}. {flag.evidence.rstrip('.')}. "
+        "Уточните у команды школы, как это сложилось."
+        for flag in flags.itertuples()
+    ]
 
 
 def strengths(school: SchoolResult) -> list[str]:

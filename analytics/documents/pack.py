@@ -3,8 +3,8 @@
 A pack is one folder per school holding its interview agenda (docx) and its deficit checklist in
 both formats (xlsx to fill in, docx to print). A municipal archive holds the packs of the chosen
 schools, the schools below basic overall first, since the roadmaps give them priority; folder
-numbers keep that order in any file manager. The mentor assignment is made once for the archive
-and shared by all its documents.
+numbers keep that order in any file manager. The mentor assignment and the credibility flags are
+computed once for the archive and shared by all its documents.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
+from analytics.credibility import flag_schools
 from analytics.documents.agenda import render_agenda
 from analytics.documents.checklist import checklist_content, render_docx, render_xlsx
 from analytics.documents.common import safe_file_name
@@ -40,11 +41,12 @@ def interview_packs_zip(
     schools = load_school_results(con, rnd, inns)
     ordered = pack_order([schools[inn] for inn in dict.fromkeys(inns)])
     assignment = assign_mentors(con, rnd)
+    flags = flag_schools(con, rnd)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for number, school in enumerate(ordered, start=1):
             mentors = assignment[assignment["inn"] == school.inn]
-            for name, data in _pack_files(con, rnd, school, mentors):
+            for name, data in _pack_files(con, rnd, school, mentors, flags):
                 archive.writestr(f"{pack_folder(number, school)}/{name}", data)
             step(number / len(ordered), f"{number} из {len(ordered)}: {school.name}")
     return buffer.getvalue()
@@ -61,10 +63,14 @@ def pack_folder(number: int, school: SchoolResult) -> str:
 
 
 def _pack_files(
-    con: duckdb.DuckDBPyConnection, rnd: Round, school: SchoolResult, mentors: pd.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    school: SchoolResult,
+    mentors: pd.DataFrame,
+    flags: pd.DataFrame,
 ) -> list[tuple[str, bytes]]:
     """The three files of one pack, named so that they stay distinct once copied out of their folder."""
-    support = interview_support(con, rnd, school, mentors)
+    support = interview_support(con, rnd, school, mentors, flags)
     content = checklist_content(school, rnd, support)
 
     def named(what: str, extension: str) -> str:
