@@ -50,11 +50,15 @@ def pooled_deficit_frequency(frequency: pd.DataFrame) -> pd.DataFrame:
     form, a critical indicator failed in both forms would be reported for the general form only.
     Indicators are matched by normalised text within a track (as the round comparison matches
     them); the row keeps the number of the form most schools filled in, `count_forms` says how
-    many forms were pooled, and `count_schools` is the denominator: the schools whose form has it.
+    many forms were pooled, `members` lists them as «form:number» (the largest form first), and
+    `count_schools` is the denominator: the schools whose form has it.
     """
     if frequency.empty:
-        return frequency.assign(count_forms=pd.Series(dtype="int64"))
-    keyed = frequency.assign(key=frequency["indicator"].map(normalize))
+        return frequency.assign(count_forms=pd.Series(dtype="int64"), members=pd.Series(dtype=object))
+    keyed = frequency.assign(
+        key=frequency["indicator"].map(normalize),
+        member=frequency["form"] + ":" + frequency["number"].astype(str),
+    )
     keyed = keyed.sort_values("count_schools", ascending=False, kind="stable")
     pooled = keyed.groupby(["track_code", "key"], sort=False).agg(
         form=("form", "first"),
@@ -67,12 +71,13 @@ def pooled_deficit_frequency(frequency: pd.DataFrame) -> pd.DataFrame:
         count_failed_critical=("count_failed_critical", "sum"),
         points_lost=("points_lost", "sum"),
         count_forms=("form", "nunique"),
+        members=("member", " ".join),
     )
     pooled["share_deficit"] = pooled["count_deficits"] / pooled["count_schools"]
     pooled = pooled.reset_index().drop(columns="key")
     order = ["count_deficits", "points_lost", "form", "number"]
     pooled = pooled.sort_values(order, ascending=[False, False, True, True], ignore_index=True)
-    return pooled[[*frequency.columns, "count_forms"]]
+    return pooled[[*frequency.columns, "count_forms", "members"]]
 
 
 @dataclass(frozen=True)

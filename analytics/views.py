@@ -592,13 +592,18 @@ def schools_with_deficit(
     con: duckdb.DuckDBPyConnection,
     rnd: Round,
     *,
-    form: str,
-    number: int,
+    indicators: str,
     municipality: str | None = None,
     school_type: str | None = None,
 ) -> pd.DataFrame:
-    """The schools that lost points on one indicator: who to invite to the same seminar."""
-    params = {**_where(rnd, municipality, school_type), "form": form, "number": number}
+    """The schools that lost points on one indicator, in every form that has it: who to invite to
+    the same seminar. `indicators` is the pooled row's «form:number» list («general:24 correctional:21»)."""
+    keys = [member.split(":") for member in indicators.split()]
+    params = {
+        **_where(rnd, municipality, school_type),
+        "forms": [form for form, _ in keys],
+        "numbers": [int(number) for _, number in keys],
+    }
     return text_frame(con, "indicator_deficits", params)
 
 
@@ -629,16 +634,15 @@ FORM_NAMES = {"general": "общеобразовательная", "correctional
 
 
 def deficit_choices(frequency: pd.DataFrame) -> dict[str, str]:
-    """Indicators some school lost points on, most schools first: «form:number» → a readable label."""
+    """Indicators some school lost points on, most schools first, forms pooled (see
+    `pooled_deficit_frequency`): the «form:number» list of the forms that have it → a label with
+    the number in the largest form and how many schools of all forms lost points on it."""
     rows = frequency[frequency["count_deficits"] > 0]
-    several_forms = rows["form"].nunique() > 1
     choices = {}
     for row in rows.itertuples():
-        form = f", {FORM_NAMES.get(row.form, row.form)}" if several_forms else ""
         schools = count_phrase(int(row.count_deficits), "школа", "школы", "школ")
-        choices[f"{row.form}:{row.number}"] = (
-            f"№{row.number} {row.indicator} ({row.track_name}{form}) — {schools}"
-        )
+        forms = " во всех формах анкеты" if row.count_forms > 1 else ""
+        choices[row.members] = f"№{row.number} {row.indicator} ({row.track_name}) — {schools}{forms}"
     return choices
 
 

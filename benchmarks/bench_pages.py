@@ -88,7 +88,7 @@ def page_calls(con: duckdb.DuckDBPyConnection, rnd: Round) -> dict[str, list[Cal
             ("deficit_frequency", lambda: deficit_frequency(con, rnd)),
             (
                 "schools_with_deficit",
-                lambda: views.schools_with_deficit(con, rnd, form=top["form"], number=int(top["number"])),
+                lambda: views.schools_with_deficit(con, rnd, indicators=f"{top['form']}:{top['number']}"),
             ),
             ("round_schools", lambda: views.round_schools(con, rnd)),
             ("below_basic_inns", lambda: below_basic_inns(con, rnd)),

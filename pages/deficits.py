@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import views
-from analytics.deficits import deficit_frequency
+from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
 from pages._shared import bulk_documents, cached, require_schools, school_url, start_page
@@ -12,7 +12,7 @@ from pages._shared import bulk_documents, cached, require_schools, school_url, s
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
 
-frequency = cached(deficit_frequency, *where)
+frequency = pooled_deficit_frequency(cached(deficit_frequency, *where))
 require_schools(filters, len(frequency))
 
 st.subheader("Самые частые дефициты")
@@ -59,7 +59,7 @@ else:
                 "indicator": st.column_config.TextColumn("Показатель", width="large"),
                 "is_critical": st.column_config.CheckboxColumn("Критический"),
                 "count_deficits": "Школ с дефицитом",
-                "count_schools": "Школ ответили",
+                "count_schools": "Школ, в анкете которых он есть",
                 "share_deficit": st.column_config.ProgressColumn(
                     "Доля школ", format="percent", min_value=0.0, max_value=1.0
                 ),
@@ -75,12 +75,10 @@ choices = views.deficit_choices(frequency)
 chosen = st.selectbox("Показатель", list(choices), format_func=choices.get, key="deficits_indicator")
 sharing = None
 if chosen:
-    form, number = chosen.split(":")
     sharing = cached(
         views.schools_with_deficit,
         rnd,
-        form=form,
-        number=int(number),
+        indicators=chosen,
         municipality=filters.municipality,
         school_type=filters.school_type,
     )

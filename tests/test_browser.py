@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from analytics import views
 from analytics.db import open_store
-from analytics.deficits import deficit_frequency
+from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.demo_db import build_demo_database
 from analytics.rounds import list_rounds
 
@@ -72,10 +72,9 @@ def read_expected(db: Path) -> Expected:
     try:
         rnd = list_rounds(con)[-1]
         school = views.support_list(con, rnd).iloc[0]
-        frequency = deficit_frequency(con, rnd, school["municipality"])
+        frequency = pooled_deficit_frequency(deficit_frequency(con, rnd, school["municipality"]))
         choices = views.deficit_choices(frequency)
         key = next(iter(choices))
-        form, number = key.split(":")
         return Expected(
             round_name=rnd.name,
             school_inn=school["inn"],
@@ -91,9 +90,7 @@ def read_expected(db: Path) -> Expected:
             deficit_key=key,
             deficit_label=choices[key],
             count_deficit_schools=len(
-                views.schools_with_deficit(
-                    con, rnd, form=form, number=int(number), municipality=school["municipality"]
-                )
+                views.schools_with_deficit(con, rnd, indicators=key, municipality=school["municipality"])
             ),
         )
     finally:

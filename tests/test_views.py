@@ -13,11 +13,12 @@ import pytest
 
 from analytics import views
 from analytics.db import open_store
-from analytics.deficits import deficit_frequency
+from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.loading import Upload, import_uploads, plan_import, withdraw_import
 from analytics.roster import import_roster
 from analytics.rounds import get_round
 from analytics.store_info import list_imports
+from tests.conftest import SchoolSpec, write_long_csv
 
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
@@ -366,10 +367,26 @@ class TestDeficits:
     def test_schools_sharing_a_deficit_are_the_ones_counted(self, store):
         """Indicator №10 (olympiads) is a deficit in 10 general schools; all 10 are listed."""
         rnd = get_round(store, SPRING)
-        sharing = views.schools_with_deficit(store, rnd, form="general", number=10)
+        sharing = views.schools_with_deficit(store, rnd, indicators="general:10")
         assert len(sharing) == 10
-        choices = views.deficit_choices(deficit_frequency(store, rnd))
+        choices = views.deficit_choices(pooled_deficit_frequency(deficit_frequency(store, rnd)))
         assert choices["general:10"].endswith("— 10 школ")
+
+    def test_a_deficit_shared_across_forms_lists_the_schools_of_both(self, con, rubric, tmp_path):
+        """The sports club is № 24 in the general form and № 21 in the correctional one: one choice,
+        both schools invited."""
+        schools = [
+            SchoolSpec("4720000001", "МОБУ «СОШ №1»", failed_critical=(24,)),
+            SchoolSpec("4720000002", "ГКОУ «Школа №2»", form="correctional", failed_critical=(21,)),
+        ]
+        import_uploads(con, [Upload.from_path(write_long_csv(tmp_path / "x.csv", rubric, schools))], SPRING)
+        rnd = get_round(con, SPRING)
+        choices = views.deficit_choices(pooled_deficit_frequency(deficit_frequency(con, rnd)))
+        club = next(key for key, label in choices.items() if "спортивный клуб" in label)
+        assert set(club.split()) == {"general:24", "correctional:21"}
+        assert choices[club].endswith("— 2 школы во всех формах анкеты")
+        sharing = views.schools_with_deficit(con, rnd, indicators=club)
+        assert sharing["inn"].tolist() == ["4720000001", "4720000002"]
 
 
 class TestProvenance:

@@ -1,6 +1,13 @@
--- The schools of a round that lost points on one indicator of one form, of one municipality and
--- school type or all.
+-- The schools of a round that lost points on one indicator, of one municipality and school type
+-- or all. The indicator is given per form as parallel lists ($forms, $numbers): the same text is
+-- numbered apart in each form, and a seminar invites the schools of every form.
 with
+
+indicator_keys as (
+    select
+        unnest($forms) as form,
+        unnest($numbers) as number,
+),
 
 deficit_answers as (
     select
@@ -12,8 +19,7 @@ deficit_answers as (
     from current_answers
     where
         round_id = $round_id
-        and form = $form
-        and number = $number
+        and (form, number) in (select (form, number) from indicator_keys)
         and points < points_max
 ),
 
