@@ -386,7 +386,7 @@ class TestDeficits:
         assert set(club.split()) == {"general:24", "correctional:21"}
         assert choices[club].endswith("— 2 школы во всех формах анкеты")
         sharing = views.schools_with_deficit(con, rnd, indicators=club)
-        assert sharing["inn"].tolist() == ["4720000001", "4720000002"]
+        assert sharing["name"].tolist() == ["ГКОУ «Школа №2»", "МОБУ «СОШ №1»"]
 
 
 class TestProvenance:
