@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +242,27 @@ def test_coordinator_goes_from_region_to_a_school_and_its_deficits(page: Page, s
     settle(school)
     expect(school.get_by_role("combobox", name="Показатель")).to_have_value(expected.deficit_label)
     expect(school.get_by_role("heading", name="Какие школы делят дефицит")).to_be_visible()
+
+
+def test_coordinator_takes_a_schools_interview_pack(page: Page, server: Server, tmp_path: Path):
+    """On «Школа»: the mentor rule is stated, and the pack downloads as one folder with the agenda
+    and the checklist in both formats."""
+    expected = server.expected
+    page.goto(f"{server.url}/school?{urlencode({'inn': expected.school_inn})}")
+    settle(page)
+    page.get_by_role("heading", name="Кто может помочь: школы-наставники").wait_for()
+    expect(page.get_by_text("Наставник по направлению — школа той же формы")).to_be_visible()
+    button = page.get_by_role("button", name="Пакет к собеседованию (zip)")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith("— пакет к собеседованию.zip")
+    saved = tmp_path / "pack.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        names = archive.namelist()
+    assert len({name.split("/")[0] for name in names}) == 1
+    assert sorted(name.rsplit(".", 1)[1] for name in names) == ["docx", "docx", "xlsx"]
+    assert all(name.split("/")[1].startswith(expected.school_inn) for name in names)
 
 
 PAGE_PATHS = {
