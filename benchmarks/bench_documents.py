@@ -23,8 +23,10 @@ from analytics.documents import (
     checklist_xlsx,
     checklists_zip,
     interview_agenda_docx,
+    interview_packs_zip,
 )
 from analytics.levels import school_scores_long
+from analytics.mentors import mentor_assignment_csv
 from analytics.rounds import list_rounds
 from analytics.rubric import TOTAL_SCOPE
 
@@ -59,6 +61,12 @@ def run_benchmarks(db: Path) -> None:
         ("checklists zip, docx", len(inns), lambda: checklists_zip(con, rnd, inns, "docx")),
         ("checklist xlsx, one school", 1, lambda: checklist_xlsx(con, rnd, inns[0])),
         ("interview agenda", 1, lambda: interview_agenda_docx(con, rnd, (below or inns)[0])),
+        ("interview packs zip", len(inns), lambda: interview_packs_zip(con, rnd, inns)),
+        (
+            "mentor assignment, region (CSV)",
+            len(totals),
+            lambda: mentor_assignment_csv(con, rnd).to_csv().encode(),
+        ),
         ("analytic report, municipality", len(inns), lambda: analytic_report_docx(con, rnd, municipality)),
         ("analytic report, region", len(totals), lambda: analytic_report_docx(con, rnd)),
     ]
