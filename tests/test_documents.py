@@ -725,6 +725,17 @@ class TestCommandLine:
         names = zipfile.ZipFile(out).namelist()
         assert sorted(n.split("/")[1].split(" ")[0] for n in names) == sorted([CRITICAL, LOW])
 
+    def test_packs_of_a_municipality_put_its_below_basic_school_first(self, cli_db, tmp_path):
+        """`packs --municipality` zips one folder per school of it, the below-basic one first."""
+        out = tmp_path / "packs.zip"
+        done = self.run(
+            "packs", "--round", CURRENT, "--municipality", GATCHINA, "--out", str(out), "--db", str(cli_db)
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Пакетов в архиве: 2" in done.stdout
+        folders = list(dict.fromkeys(name.split("/")[0] for name in zipfile.ZipFile(out).namelist()))
+        assert [folder[:14] for folder in folders] == [f"001 {LOW}", f"002 {INJECTED}"]
+
     def test_checklists_of_a_municipality_agenda_and_report(self, cli_db, tmp_path):
         """All schools of a municipality, the agenda and the municipal report are written."""
         done = self.run(

@@ -1,4 +1,4 @@
-"""`checklist`, `checklists`, `agenda`, `report`: the documents people hand out, written to files.
+"""`checklist`, `checklists`, `agenda`, `packs`, `report`: the documents people hand out, written to files.
 
 A document is built in memory first and written only when it is complete, so a bad school,
 round or municipality exits with a Russian message and leaves no file behind.
@@ -24,13 +24,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         "чек-листы всех школ муниципалитета или всех школ «ниже базового» (zip)",
         run_checklists,
     )
-    many.add_argument("--round", required=True, help="название раунда, например «Весна 2026»")
-    many.add_argument("--municipality", help="школы этого муниципального образования")
-    many.add_argument(
-        "--below-basic", action="store_true", help="только школы с общим уровнем «ниже базового»"
-    )
+    _add_choice_options(many)
     many.add_argument("--format", choices=["xlsx", "docx"], default="xlsx", help="формат чек-листов")
-    many.add_argument("--out", type=Path, required=True, help="архив .zip")
+
+    packs = add_command(
+        commands,
+        "packs",
+        "пакеты к собеседованию (повестка и чек-листы), сначала школы «ниже базового» (zip)",
+        run_packs,
+    )
+    _add_choice_options(packs)
 
     agenda = add_command(
         commands, "agenda", "повестка собеседования с управленческой командой (.docx)", run_agenda
@@ -42,6 +45,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--round", required=True, help="название раунда, например «Весна 2026»")
     report.add_argument("--municipality", help="справка по одному муниципальному образованию")
     report.add_argument("--out", type=Path, required=True, help="файл .docx")
+
+
+def _add_choice_options(parser: argparse.ArgumentParser) -> None:
+    """The schools of a bulk archive: a round, a municipality or the region, optionally below basic."""
+    parser.add_argument("--round", required=True, help="название раунда, например «Весна 2026»")
+    parser.add_argument("--municipality", help="школы этого муниципального образования")
+    parser.add_argument(
+        "--below-basic", action="store_true", help="только школы с общим уровнем «ниже базового»"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="архив .zip")
 
 
 def _add_school_options(parser: argparse.ArgumentParser) -> None:
@@ -63,23 +76,39 @@ def run_checklist(args: argparse.Namespace) -> int:
 
 
 def run_checklists(args: argparse.Namespace) -> int:
-    from analytics.documents import below_basic_inns, checklists_zip
+    from analytics.documents import checklists_zip
+
+    _require_suffix(args.out, ".zip")
+    con, rnd, inns = _chosen_schools(args)
+    _write(args.out, checklists_zip(con, rnd, inns, args.format))
+    print(f"Чек-листов в архиве: {len(inns)}")
+    return 0
+
+
+def run_packs(args: argparse.Namespace) -> int:
+    from analytics.documents import interview_packs_zip
+
+    _require_suffix(args.out, ".zip")
+    con, rnd, inns = _chosen_schools(args)
+    _write(args.out, interview_packs_zip(con, rnd, inns))
+    print(f"Пакетов в архиве: {len(inns)}")
+    return 0
+
+
+def _chosen_schools(args: argparse.Namespace):
+    """The store, the round and the ИНН of the schools `_add_choice_options` chose."""
+    from analytics.documents import below_basic_inns
     from analytics.levels import school_scores_long
     from analytics.rounds import get_round
     from analytics.rubric import TOTAL_SCOPE
 
-    _require_suffix(args.out, ".zip")
     con = store_from_args(args)
     rnd = get_round(con, args.round)
     _check_municipality(con, args.municipality)
     if args.below_basic:
-        inns = below_basic_inns(con, rnd, args.municipality)
-    else:
-        scores = school_scores_long(con, rnd, args.municipality)
-        inns = scores.loc[scores["scope"] == TOTAL_SCOPE, "inn"].tolist()
-    _write(args.out, checklists_zip(con, rnd, inns, args.format))
-    print(f"Чек-листов в архиве: {len(inns)}")
-    return 0
+        return con, rnd, below_basic_inns(con, rnd, args.municipality)
+    scores = school_scores_long(con, rnd, args.municipality)
+    return con, rnd, scores.loc[scores["scope"] == TOTAL_SCOPE, "inn"].tolist()
 
 
 def run_agenda(args: argparse.Namespace) -> int:
