@@ -17,9 +17,7 @@ class DataFileError(SamodiagError):
     """A data file under data/ that does not have the shape its reader expects."""
 
 
-def read_data_csv(
-    path: Path, columns: tuple[str, ...] | None = None
-) -> list[tuple[int, dict[str, str]]]:
+def read_data_csv(path: Path, columns: tuple[str, ...] | None = None) -> list[tuple[int, dict[str, str]]]:
     """Rows of a UTF-8 CSV holding `columns` (others allowed; all when None), with line numbers.
 
     Every row must have exactly as many fields as the header; blank lines are skipped.

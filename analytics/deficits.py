@@ -102,15 +102,20 @@ class NextLevelPlan:
     changes: tuple[Change, ...]
 
 
-def plan_next_levels(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> list[NextLevelPlan]:
-    """For the total and each track below «высокий»: the shortest way one level up."""
+def plan_next_levels(
+    con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, deficits: list[dict] | None = None
+) -> list[NextLevelPlan]:
+    """For the total and each track below «высокий»: the shortest way one level up.
+
+    `deficits` are the school's deficit records (the fields of `school_deficits`) when the caller
+    has read them already — a bulk export reads a municipality's at once."""
     cursor = con.execute(query("school_thresholds"), {"round_id": rnd.round_id, "inn": inn})
     columns = [column for column, *_ in cursor.description]
     scopes = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     below_high = [scope for scope in scopes if scope["level_rank"] < len(LEVELS) - 1]
     if not below_high:
         return []
-    deficits = _deficit_records(con, rnd, inn)
+    deficits = _deficit_records(con, rnd, inn) if deficits is None else deficits
     return [
         _plan_scope(
             scope["scope"],

@@ -113,6 +113,7 @@ def verdict_rules(path: Path = VERDICT_RULES_PATH) -> VerdictRules:
         raise SamodiagError(f"Файл «{path.name}»: нет параметров {', '.join(missing)}")
     return VerdictRules(values["significance"], values["practical_change_share"])
 
+
 _EXACT_TEST_MAX_PAIRS = 50
 """Up to this many pairs scipy's signed-rank test chooses an exact or a permutation p-value."""
 _LISTING_ORDER = [("municipality", "ascending"), ("name", "ascending"), ("inn", "ascending")]

@@ -7,6 +7,7 @@ engine's own figures (`school_deficits`, `school_levels_wide`).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ import openpyxl
 import pytest
 
 from analytics.db import open_store
-from analytics.deficits import school_deficits
+from analytics.deficits import plan_next_levels, school_deficits
 from analytics.documents import (
     analytic_report_docx,
     below_basic_inns,
@@ -35,6 +36,7 @@ from analytics.documents.findings import load_findings
 from analytics.documents.interview_support import NO_STRENGTHS
 from analytics.documents.region_facts import gather_report_facts
 from analytics.documents.render import convert_to_pdf
+from analytics.documents.school_results import load_school_result
 from analytics.documents.xlsx_helpers import new_workbook, put
 from analytics.errors import NotFound, SamodiagError
 from analytics.levels import school_levels_wide
@@ -460,6 +462,13 @@ class TestInterviewPack:
         assert "Что уточнить по ответам самодиагностики" not in docx_text(
             interview_agenda_docx(store, rnd, LOW)
         )
+
+    @pytest.mark.parametrize("inn", [CRITICAL, HIGH, INJECTED, LOW])
+    def test_the_way_up_from_loaded_deficits_is_the_stores(self, store, rnd, inn):
+        """Documents plan from the deficits they loaded; the plan equals the one read from the store."""
+        school = load_school_result(store, rnd, inn)
+        records = [dataclasses.asdict(deficit) for deficit in school.deficits]
+        assert plan_next_levels(store, rnd, inn, records) == plan_next_levels(store, rnd, inn)
 
     def test_school_without_strong_tracks_says_so(self, store, rnd):
         assert NO_STRENGTHS in docx_text(checklist_docx(store, rnd, LOW))

@@ -8,7 +8,7 @@ print the same `InterviewSupport`, so they never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import duckdb
 import pandas as pd
@@ -62,7 +62,7 @@ def interview_support(
     found = mentors_of(con, rnd, school.inn) if mentors is None else mentors
     flagged = flag_schools(con, rnd) if flags is None else flags
     return InterviewSupport(
-        next_steps=tuple(_next_steps(school, plan_next_levels(con, rnd, school.inn))),
+        next_steps=tuple(_next_steps(school, plan_next_levels(con, rnd, school.inn, _records(school)))),
         mentors=tuple(_mentor_rows(found)),
         strengths=tuple(strengths(school)),
         to_check=tuple(questions_to_check(flagged[flagged["inn"] == school.inn])),
@@ -105,6 +105,11 @@ def _next_steps(school: SchoolResult, plans: list[NextLevelPlan]) -> list[NextSt
         )
         for plan in chosen
     ]
+
+
+def _records(school: SchoolResult) -> list[dict]:
+    """The school's deficits as the records `plan_next_levels` reads, worst first as loaded."""
+    return [asdict(deficit) for deficit in school.deficits]
 
 
 def _shortfall(points_needed: int) -> str:
