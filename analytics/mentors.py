@@ -430,13 +430,18 @@ def _mentor_reason(row, mentor, cap: int, kinds_with_hosts: set) -> str:
             return f"{NOT_FOUND}: все подходящие школы уже наставляют по {cap}"
         return f"{NOT_FOUND}: в регионе нет школы той же формы на уровне «{HIGH_LEVEL}» по направлению"
     place = "тот же муниципалитет" if mentor.municipality == row.municipality else "другой муниципалитет"
+    result = f"«{row.track_name}»: {mentor.points} из {mentor.points_max}, {HIGH_LEVEL}; {place}"
+    if _is_unknown(mentor) and _is_unknown(row):
+        return f"{result}; тип местности и численность в реестре не указаны"
     profile = _profile_text(mentor.locality, mentor.size_band)
     own = _profile_text(row.locality, row.size_band)
     likeness = "как у школы" if profile == own else f"у школы: {own}"
-    return (
-        f"«{row.track_name}»: {mentor.points} из {mentor.points_max}, {HIGH_LEVEL}; {place}; "
-        f"{profile} ({likeness})"
-    )
+    return f"{result}; {profile} ({likeness})"
+
+
+def _is_unknown(school) -> bool:
+    """Neither locality nor size: no roster, or a roster that does not give them."""
+    return not (isinstance(school.locality, str) and school.locality) and not school.size_band
 
 
 def _profile_text(locality: object, size_band: int) -> str:

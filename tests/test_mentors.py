@@ -162,7 +162,7 @@ class TestAssignment:
         row = mentors_of(con, autumn, MENTEE).set_index("track_code").loc["career"]
         assert row["reason"] == (
             "«Профориентация»: 10 из 10, высокий; другой муниципалитет; "
-            "тип местности не указан, численность не указана (как у школы)"
+            "тип местности и численность в реестре не указаны"
         )
         assert (row["mentor_points"], row["mentor_points_max"], row["mentor_level"]) == (10, 10, "высокий")
 
