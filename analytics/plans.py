@@ -13,8 +13,7 @@ app has accounts; the time of each write is always recorded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -22,6 +21,7 @@ import pandas as pd
 
 from analytics.catalogue import KIND_CODES, kind_labels, typical_measures
 from analytics.credibility import RULE_TITLES
+from analytics.db import transaction
 from analytics.deficits import plan_next_levels
 from analytics.errors import NotFound, SamodiagError
 from analytics.rounds import Round
@@ -98,6 +98,7 @@ class SchoolForm:
 
     form: str
     indicators: dict[int, tuple[str, str]]
+    track_names: dict[str, str]
 
 
 def school_form(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> SchoolForm:
@@ -106,29 +107,38 @@ def school_form(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> SchoolF
     if not rows:
         msg = f"школа с ИНН {inn} не участвовала в раунде «{rnd.name}»"
         raise NotFound(msg)
-    return SchoolForm(rows[0][0], {number: (track, text) for _form, number, track, text in rows})
+    return SchoolForm(
+        rows[0][0],
+        {number: (track, text) for _form, number, track, text, _name in rows},
+        {track: name for _form, _number, track, _text, name in rows},
+    )
 
 
-def measure_problems(measure: Measure, form: SchoolForm, rnd: Round) -> list[str]:
-    """What is wrong with a measure, in Russian, each problem naming its field; empty when valid."""
+def measure_problems(measure: Measure, form: SchoolForm, rnd: Round) -> list[tuple[str, str]]:
+    """What is wrong with a measure: (field of Measure, Russian message) pairs; empty when valid.
+
+    The field lets the roadmap import name the column a problem sits in.
+    """
     problems = []
     if not measure.numbers:
-        problems.append("не указаны показатели, на устранение дефицитов по которым направлена мера")
+        problems.append(
+            ("numbers", "не указаны показатели, на устранение дефицитов по которым направлена мера")
+        )
     unknown = [n for n in measure.numbers if n not in form.indicators]
     if unknown:
-        problems.append(f"показателей № {', '.join(map(str, unknown))} нет в форме школы")
+        problems.append(("numbers", f"показателей № {', '.join(map(str, unknown))} нет в форме школы"))
     tracks = {form.indicators[n][0] for n in measure.numbers if n in form.indicators}
     if len(tracks) > 1:
-        problems.append("показатели из разных направлений: разделите меру на несколько строк")
+        problems.append(("numbers", "показатели из разных направлений: разделите меру на несколько строк"))
     if not measure.action.strip():
-        problems.append("не указано содержание меры")
+        problems.append(("action", "не указано содержание меры"))
     if measure.kind not in KIND_CODES:
-        problems.append(f"вид меры «{measure.kind}» неизвестен")
+        problems.append(("kind", f"вид меры «{measure.kind}» неизвестен"))
     if not measure.responsible.strip():
-        problems.append("не указан ответственный")
-    problems.extend(_due_date_problems(measure.due_on, rnd))
+        problems.append(("responsible", "не указан ответственный"))
+    problems.extend(("due_on", message) for message in _due_date_problems(measure.due_on, rnd))
     if measure.status not in STATUSES:
-        problems.append(f"статус «{measure.status}» неизвестен; допустимы: {', '.join(STATUSES)}")
+        problems.append(("status", f"статус «{measure.status}» неизвестен; допустимы: {', '.join(STATUSES)}"))
     return problems
 
 
@@ -186,17 +196,6 @@ def _draft(
     )
 
 
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.execute("begin transaction")
-    try:
-        yield
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 def add_measure(
     con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, measure: Measure, updated_by: str | None = None
 ) -> int:
@@ -204,8 +203,8 @@ def add_measure(
     form = school_form(con, rnd, inn)
     problems = measure_problems(measure, form, rnd)
     if problems:
-        raise PlanRejected(problems)
-    with _transaction(con):
+        raise PlanRejected([message for _field, message in problems])
+    with transaction(con):
         return insert_measure(con, rnd, inn, form, measure, updated_by)
 
 
@@ -217,8 +216,8 @@ def update_measure(
     form = school_form(con, rnd, inn)
     problems = measure_problems(measure, form, rnd)
     if problems:
-        raise PlanRejected(problems)
-    with _transaction(con):
+        raise PlanRejected([message for _field, message in problems])
+    with transaction(con):
         rewrite_measure(con, measure_id, form, measure, updated_by)
 
 
@@ -366,7 +365,7 @@ def record_interview(
         "recorded_by": recorded_by,
         "recorded_at": dt.datetime.now(),
     }
-    with _transaction(con):
+    with transaction(con):
         (interview_id,) = con.execute(query("plan_insert_interview"), params).fetchone()
         for track, causes in interview.causes.items():
             if causes.strip():

@@ -47,11 +47,16 @@ SCHOOLS = [
 DUE = dt.date(2026, 3, 1)
 
 
-@pytest.fixture
-def autumn(con, rubric, tmp_path):
+def import_autumn(con, rubric, tmp_path):
+    """The three schools imported into ROUND; the round."""
     path = write_long_csv(tmp_path / "autumn.csv", rubric, SCHOOLS)
     import_uploads(con, [Upload.from_path(path)], ROUND)
     return get_round(con, ROUND)
+
+
+@pytest.fixture
+def autumn(con, rubric, tmp_path):
+    return import_autumn(con, rubric, tmp_path)
 
 
 def club(**changes) -> Measure:
