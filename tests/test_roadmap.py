@@ -184,3 +184,18 @@ class TestHostileFiles:
             import_roadmap(con, buffer.getvalue(), "огромная.xlsx")
         assert time.perf_counter() - started < 10
         assert measures_frame(con, autumn).empty
+
+
+class TestClearedRows:
+    def test_a_proposed_measure_cleared_by_the_school_is_skipped(self, con, autumn):
+        data, rows = filled_draft(con, autumn)
+        untaken = ("№ показателей", "Мера", "Вид меры", "Ответственный", "Срок", "Статус")
+        report = import_roadmap(con, edited(data, {(FIRST, title): None for title in untaken}), "карта.xlsx")
+        assert report.new == rows - 1
+
+    def test_a_stored_measure_cleared_is_refused(self, con, autumn):
+        add_measure(con, autumn, WEAK, club())
+        untaken = ("№ показателей", "Мера", "Вид меры", "Ответственный", "Срок", "Статус")
+        data = edited(roadmap_xlsx(con, autumn, WEAK), {(FIRST, title): None for title in untaken})
+        with pytest.raises(ImportRejected, match="столбец «Код меры»: строка сохранённой меры очищена"):
+            import_roadmap(con, data, "карта.xlsx")

@@ -5,7 +5,9 @@ problem is collected first and named by sheet, row and column in Russian, and th
 written whole in one transaction or not at all. Rows map back to stored measures by a hidden,
 protected «Код меры» column; a row without a code is a new measure. A measure missing from the
 file is kept as it is (to drop one, set «отменено»), so a school deleting a row loses nothing.
-The school and round are read from the file's header and must match every code in it.
+A row whose school-filled cells are all empty is skipped (a proposed measure the school did not
+take), unless it carries a code. The school and round are read from the file's header and must
+match every code in it.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ MAX_MEASURES = 500
 """No school plans more measures than this: a longer sheet is refused before it is validated."""
 MAX_BYTES = 5 << 20
 DATE_FORMAT = "DD.MM.YYYY"
+CLEARED = "строка сохранённой меры очищена: чтобы отказаться от меры, укажите статус «отменено»"
 _TEXT_DATES = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
 _NUMBER_SPLIT = re.compile(r"[,;\s]+")
 
@@ -272,7 +275,9 @@ def _measure_rows(
     rows, problems, seen = [], [], set()
     for number in range(HEADER_ROW + 1, len(cells) + 1):
         line = [_cell(cells, number, c) for c in range(1, len(COLUMNS) + 1)]
-        if all(value in (None, "") or (isinstance(value, str) and not value.strip()) for value, _f in line):
+        if not any(_text(line[c - 1][0]) for c in EDITABLE):
+            if _text(line[0][0]):
+                problems.append(Problem(Location(filename, SHEET, number, COLUMNS[0]), CLEARED))
             continue
         row_problems = _row_problems(filename, number, line)
         if row_problems:
