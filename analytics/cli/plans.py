@@ -1,5 +1,5 @@
-"""`plans export`, `plans import` and `measures`: the schools' roadmaps out and back, and their
-execution across a round.
+"""`plans export`, `plans import`, `measures` and `effect`: the schools' roadmaps out and back,
+their execution across a round, and which kinds of measures closed deficits by the next round.
 
 A roadmap is built in memory and written only when complete; an import is validated whole and
 written all or nothing (a refused file exits 2 naming sheet, row and column).
@@ -58,6 +58,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_excel_option(measures)
 
+    effect = add_command(
+        commands,
+        "effect",
+        "доля закрытых дефицитов с мерой и без неё, по видам мер и направлениям (CSV)",
+        run_effect,
+    )
+    effect.add_argument("--from", dest="earlier", required=True, help="раунд, в котором планировали меры")
+    effect.add_argument("--to", dest="later", required=True, help="следующий раунд")
+    add_excel_option(effect)
+
 
 def run_export(args: argparse.Namespace) -> int:
     from analytics.documents.roadmap import roadmap_xlsx
@@ -96,4 +106,17 @@ def run_measures(args: argparse.Namespace) -> int:
     frame["numbers"] = frame["numbers"].map(lambda numbers: ", ".join(str(int(n)) for n in numbers))
     frame["due_on"] = frame["due_on"].dt.date
     write_csv(frame[MEASURE_CSV_COLUMNS], excel=args.excel)
+    return 0
+
+
+def run_effect(args: argparse.Namespace) -> int:
+    import sys
+
+    from analytics.effect import CAVEAT, measure_effects
+    from analytics.rounds import get_round
+
+    con = store_from_args(args)
+    effects = measure_effects(con, get_round(con, args.earlier), get_round(con, args.later))
+    write_csv(effects, excel=args.excel)
+    print(f"Внимание: {CAVEAT}.", file=sys.stderr)
     return 0
