@@ -73,7 +73,7 @@ FIELD_COLUMNS = {
 """Measure field → the column the school fills it in; «Направление» and «Показатели» are read-only
 reminders, derived again from the numbers on import."""
 EDITABLE = tuple(COLUMNS.index(title) + 1 for title in FIELD_COLUMNS.values())
-WIDTHS = (8, 18, 11, 40, 46, 22, 22, 12, 16, 30)
+WIDTHS = (8, 18, 13, 40, 46, 22, 22, 12, 16, 30)
 INN_ROW, ROUND_ROW = 5, 8
 IDENTITY = (("ИНН", INN_ROW), ("Школа", 6), ("Муниципальное образование", 7), ("Раунд", ROUND_ROW))
 HEADER_ROW = 10
@@ -141,6 +141,8 @@ def _put_heading(ws: Worksheet, rnd: Round, identity: tuple[str, ...]) -> None:
     for column, title in enumerate(COLUMNS, start=1):
         xl.put(ws, HEADER_ROW, column, title, "header")
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    xl.landscape_a4(ws)
 
 
 def _put_measure(ws: Worksheet, row: int, measure_id: int | None, measure: Measure, form: SchoolForm) -> None:
