@@ -199,3 +199,13 @@ class TestClearedRows:
         data = edited(roadmap_xlsx(con, autumn, WEAK), {(FIRST, title): None for title in untaken})
         with pytest.raises(ImportRejected, match="столбец «Код меры»: строка сохранённой меры очищена"):
             import_roadmap(con, data, "карта.xlsx")
+
+
+def test_every_problem_of_a_row_is_named_at_once(con, autumn):
+    """A bad date does not hide the missing responsible in the same row."""
+    data, _rows = filled_draft(con, autumn)
+    bad = edited(data, {(FIRST, "Срок"): "потом", (FIRST, "Ответственный"): None})
+    with pytest.raises(ImportRejected) as caught:
+        import_roadmap(con, bad, "карта.xlsx")
+    columns = [p.location.column for p in caught.value.problems]
+    assert sorted(columns) == ["Ответственный", "Срок"]

@@ -258,8 +258,9 @@ def _identity(con: duckdb.DuckDBPyConnection, cells, filename: str) -> tuple[Rou
         _refuse(filename, f"не найдена строка заголовков таблицы ({', '.join(COLUMNS)})", HEADER_ROW)
     inn_value, inn_formula = _cell(cells, INN_ROW, 3)
     round_value, round_formula = _cell(cells, ROUND_ROW, 3)
-    if inn_formula or round_formula:
-        _refuse(filename, "ИНН и раунд должны быть значениями, а не формулами", INN_ROW)
+    for row, is_formula in ((INN_ROW, inn_formula), (ROUND_ROW, round_formula)):
+        if is_formula:
+            _refuse(filename, "формула вместо значения: ИНН и раунд вписываются значениями", row, "C")
     inn, round_name = _text(inn_value), _text(round_value)
     rnd = find_round(con, round_name) if round_name else None
     if rnd is None:
@@ -302,28 +303,30 @@ def _row_problems(filename: str, number: int, line) -> list[Problem]:
 
 
 def _parse_row(filename, number, line, rnd, form, stored_ids, seen) -> tuple[_Row | None, list[Problem]]:
+    """The row as a measure, or every problem in it: a cell that does not parse is named once,
+    and the measure's own checks are reported for the other cells."""
+
     def at(column: str, message: str) -> Problem:
         return Problem(Location(filename, SHEET, number, column), message)
 
     values = {title: value for title, (value, _f) in zip(COLUMNS, line, strict=True)}
     problems: list[Problem] = []
     measure_id = _measure_id(values["Код меры"], stored_ids, seen, problems, at)
-    numbers = _numbers(values["№ показателей"], problems, at)
-    due_on = _date(values["Срок"], problems, at)
-    kind = _choice(values["Вид меры"], "Вид меры", {v: k for k, v in kind_labels().items()}, problems, at)
-    status = _choice(values["Статус"], "Статус", {s: s for s in STATUSES}, problems, at)
-    if problems:
-        return None, problems
     measure = Measure(
-        numbers,
+        _numbers(values["№ показателей"], problems, at),
         _text(values["Мера"]),
-        kind,
+        _choice(values["Вид меры"], "Вид меры", {v: k for k, v in kind_labels().items()}, problems, at),
         _text(values["Ответственный"]),
-        due_on,
-        status,
+        _date(values["Срок"], problems, at),
+        _choice(values["Статус"], "Статус", {s: s for s in STATUSES}, problems, at),
         _text(values["Комментарий"]),
     )
-    problems = [at(FIELD_COLUMNS[f], message) for f, message in measure_problems(measure, form, rnd)]
+    unparsed = {p.location.column for p in problems}
+    problems += [
+        at(FIELD_COLUMNS[f], message)
+        for f, message in measure_problems(measure, form, rnd)
+        if FIELD_COLUMNS[f] not in unparsed
+    ]
     return (None if problems else _Row(number, measure_id, measure)), problems
 
 
