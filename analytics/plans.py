@@ -37,25 +37,6 @@ INTERVIEW_DAYS = 10
 LONGEST_PLAN_YEARS = 3
 """A due date further than this from the round is taken for a typo (2062 for 2026)."""
 DEFAULT_KIND = "own"
-MEASURE_COLUMNS = [
-    "measure_id",
-    "round_name",
-    "inn",
-    "name",
-    "municipality",
-    "track_code",
-    "track_name",
-    "numbers",
-    "action",
-    "kind",
-    "responsible",
-    "due_on",
-    "status",
-    "is_overdue",
-    "comment",
-    "updated_by",
-    "updated_at",
-]
 
 
 class PlanRejected(SamodiagError):
@@ -145,7 +126,8 @@ def measure_problems(measure: Measure, form: SchoolForm, rnd: Round) -> list[tup
 def _due_date_problems(due_on: dt.date | None, rnd: Round) -> list[str]:
     if due_on is None:
         return ["не указан срок"]
-    latest = rnd.date.replace(year=rnd.date.year + LONGEST_PLAN_YEARS)
+    leap_day = (rnd.date.month, rnd.date.day) == (2, 29)
+    latest = rnd.date.replace(year=rnd.date.year + LONGEST_PLAN_YEARS, day=28 if leap_day else rnd.date.day)
     if not rnd.date <= due_on <= latest:
         return [
             f"срок {due_on:%d.%m.%Y} вне периода плана: от даты раунда {rnd.date:%d.%m.%Y} "
@@ -305,7 +287,8 @@ def measures_frame(
     only_overdue: bool = False,
     measure_id: int | None = None,
 ) -> pd.DataFrame:
-    """Measures (MEASURE_COLUMNS) by municipality and school; `is_overdue` as of `today`."""
+    """Measures with school, track and target numbers (analytics/sql/plan_measures.sql) by
+    municipality and school; `is_overdue` as of `today`."""
     params = {
         "round_id": rnd.round_id if rnd else None,
         "inn": inn,
@@ -313,6 +296,7 @@ def measures_frame(
         "today": today or dt.date.today(),
         "only_overdue": only_overdue,
         "measure_id": measure_id,
+        "open_statuses": list(OPEN_STATUSES),
     }
     return con.execute(query("plan_measures"), params).df()
 

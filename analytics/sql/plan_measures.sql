@@ -1,6 +1,6 @@
 -- Measures with their school and target indicators; `is_overdue` when the due date has passed
--- ($today) and the measure is still open (запланировано or выполняется). A measure marked
--- «не выполнено» already has its outcome recorded and is counted by status, not as overdue.
+-- ($today) and the measure is still open ($open_statuses: запланировано, выполняется). A measure
+-- marked «не выполнено» already has its outcome recorded and is counted by status, not as overdue.
 with
 
 targets as (
@@ -15,7 +15,7 @@ listed as (
     select
         m.*,
         coalesce(t.numbers, []) as numbers,
-        m.due_on < $today and m.status in ('запланировано', 'выполняется') as is_overdue,
+        m.due_on < $today and list_contains($open_statuses, m.status) as is_overdue,
     from measures as m
     left join targets as t on t.measure_id = m.measure_id
     where
