@@ -9,6 +9,8 @@ answers is refused, because the stored levels would silently change meaning).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -56,6 +58,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, rubric_root: Path = RUBRIC_DIR
             _apply_migration(con, script)
     for version in available_versions(rubric_root):
         sync_rubric(con, load_rubric(version, rubric_root))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block wrote, or roll all of it back when the block raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def _apply_migration(con: duckdb.DuckDBPyConnection, script: Path) -> None:

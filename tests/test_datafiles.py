@@ -9,7 +9,9 @@ import pytest
 from analytics.config import DATA_DIR
 from analytics.datafiles import DataFileError, read_data_csv
 
-SHIPPED_CSV = sorted([*(DATA_DIR / "rubric").rglob("*.csv"), *(DATA_DIR / "documents").rglob("*.csv")])
+SHIPPED_CSV = sorted(
+    path for folder in ("rubric", "documents", "catalogues") for path in (DATA_DIR / folder).rglob("*.csv")
+)
 """The product's own data (generated demo exports under data/ are inputs, not data files)."""
 
 

@@ -36,6 +36,7 @@ from analytics.documents.findings import load_findings
 from analytics.documents.interview_support import NO_STRENGTHS
 from analytics.documents.region_facts import gather_report_facts
 from analytics.documents.render import convert_to_pdf
+from analytics.documents.roadmap import roadmap_xlsx
 from analytics.documents.school_results import load_school_result
 from analytics.documents.xlsx_helpers import new_workbook, put
 from analytics.errors import NotFound, SamodiagError
@@ -664,7 +665,9 @@ class TestFindings:
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 class TestOpensInLibreOffice:
-    @pytest.mark.parametrize("kind", ["checklist.xlsx", "checklist.docx", "agenda.docx", "report.docx"])
+    @pytest.mark.parametrize(
+        "kind", ["checklist.xlsx", "checklist.docx", "agenda.docx", "report.docx", "roadmap.xlsx"]
+    )
     def test_each_document_kind_converts_to_pdf(self, store, rnd, tmp_path, kind):
         """LibreOffice converts every kind of document headless, so it opens without repair."""
         builders = {
@@ -672,6 +675,7 @@ class TestOpensInLibreOffice:
             "checklist.docx": lambda: checklist_docx(store, rnd, CRITICAL),
             "agenda.docx": lambda: interview_agenda_docx(store, rnd, CRITICAL),
             "report.docx": lambda: analytic_report_docx(store, rnd),
+            "roadmap.xlsx": lambda: roadmap_xlsx(store, rnd, CRITICAL),
         }
         document = tmp_path / kind
         document.write_bytes(builders[kind]())

@@ -211,7 +211,7 @@ def render_xlsx(content: ChecklistContent) -> bytes:
     row = _xlsx_support(ws, content.support, row + 1)
     row = _xlsx_deficit_table(ws, content, row + 1)
     _xlsx_signatures(ws, row + 1)
-    _xlsx_page_setup(ws)
+    xl.landscape_a4(ws)
     xl.fit_row_heights(ws, XLSX_WIDTHS)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -311,15 +311,6 @@ def _xlsx_signatures(ws: Worksheet, row: int) -> None:
         xl.put_span(ws, row, 1, 3, role, style="line_bold")
         xl.put_span(ws, row, 4, 7, "_______________________ / _______________________ /")
     xl.put_span(ws, row + 2, 1, 3, "Дата: «____» ________________ 20____ г.")
-
-
-def _xlsx_page_setup(ws: Worksheet) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "Страница &P из &N"
 
 
 def render_docx(content: ChecklistContent) -> bytes:

@@ -119,3 +119,13 @@ def fit_row_heights(ws: Worksheet, widths: tuple[float, ...], line_height: float
             lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in cell.value.split("\n")))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = lines * line_height
+
+
+def landscape_a4(ws: Worksheet) -> None:
+    """Print on A4 landscape, as wide as the page, numbered: a table people sign on paper."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "Страница &P из &N"

@@ -1,0 +1,1 @@
+delete from measure_indicators where measure_id = $measure_id

@@ -1,0 +1,1 @@
+insert into measure_indicators values ($measure_id, $form, $number)
