@@ -36,7 +36,7 @@ from analytics.demo_db import ensure_demo_database
 from analytics.documents import checklists_zip, interview_packs_zip
 from analytics.documents.common import safe_file_name
 from analytics.errors import SamodiagError
-from analytics.rounds import Round, list_rounds
+from analytics.rounds import Round, rounds_default_first
 from analytics.rubric import LEVELS
 from analytics.views import SCHOOL_TYPES, Filters, describe_provenance, municipalities, round_provenance
 
@@ -124,7 +124,7 @@ def _route_through_app() -> None:
 def _sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
     """Round, municipality and school type from the sidebar, kept in the session and the URL."""
     _route_through_app()
-    rounds = {r.name: r for r in reversed(list_rounds(con))}
+    rounds = {r.name: r for r in rounds_default_first(con)}
     st.sidebar.header("Фильтры")
     round_name = url_select("Раунд", list(rounds), ROUND_PARAM, sidebar=True)
     municipality = url_select(

@@ -333,6 +333,21 @@ class TestUploadPage:
         at.switch_page("pages/region.py").run()
         assert NO_DATA in [i.value for i in at.info]
 
+    def test_an_emptied_round_is_offered_for_removal_and_stops_being_the_default(self, open_app, tmp_path):
+        """Withdrawing the only import of «Весна 2026» offers to remove that round; once removed, the
+        sidebar starts at «Осень 2025»; a fresh session never starts at the empty round."""
+        db = build_store(tmp_path / "examples.duckdb")
+        at = open_app(db, "upload")
+        at.selectbox(key="upload_withdraw_id").set_value(2)
+        at.checkbox(key="upload_withdraw_sure").check().run()
+        at.button(key="upload_withdraw").click().run()
+        assert any("В раундах «Весна 2026» нет ни одной действующей загрузки" in w.value for w in at.warning)
+        fresh = open_app(db, "region")
+        assert fresh.selectbox(key="shared_select_round").value == AUTUMN
+        at.button(key="upload_remove_round").click().run()
+        assert any("Раунд «Весна 2026» удалён" in s.value for s in at.success)
+        assert at.selectbox(key="shared_select_round").options == [AUTUMN]
+
     def test_roster_upload_gives_participation(self, open_app, tmp_path):
         """With a roster of two Кировский schools, one passed: the overview says 1 of 2."""
         db = build_store(tmp_path / "examples.duckdb")
