@@ -7,7 +7,7 @@ from analytics import views
 from analytics.deficits import deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
-from pages._shared import bulk_documents, cached, require_schools, school_url, start_page
+from pages._shared import SCHOOL_ROW_HINT, bulk_documents, cached, require_schools, school_table, start_page
 
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
@@ -84,12 +84,11 @@ if chosen:
         municipality=filters.municipality,
         school_type=filters.school_type,
     )
-    sharing["link"] = [
-        school_url(inn, municipality, filters)
-        for inn, municipality in zip(sharing["inn"], sharing["municipality"], strict=True)
-    ]
-    st.dataframe(
+    st.caption(SCHOOL_ROW_HINT)
+    school_table(
         sharing,
+        filters,
+        key="deficits_sharing_table",
         hide_index=True,
         column_order=[
             "name",
@@ -98,7 +97,6 @@ if chosen:
             "answer_current",
             "points_current",
             "points_max",
-            "link",
         ],
         column_config={
             "name": "Школа",
@@ -107,9 +105,7 @@ if chosen:
             "answer_current": st.column_config.TextColumn("Ответ школы", width="large"),
             "points_current": "Балл",
             "points_max": "Максимум",
-            "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
         },
-        key="deficits_sharing_table",
     )
 
 st.subheader("Чек-листы дефицитов")

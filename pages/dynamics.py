@@ -7,7 +7,15 @@ from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares, verdi
 from analytics.errors import SamodiagError
 from analytics.rounds import list_rounds, previous_round
 from analytics.rubric import LEVELS
-from pages._shared import LEVEL_COLORS, cached, require_schools, school_url, start_page, with_level_colors
+from pages._shared import (
+    LEVEL_COLORS,
+    SCHOOL_ROW_HINT,
+    cached,
+    require_schools,
+    school_table,
+    start_page,
+    with_level_colors,
+)
 
 con, filters, selected = start_page("Динамика")
 
@@ -99,29 +107,26 @@ mover_columns = {
     "level_to": f"Уровень ({to_name})",
     "points_from": f"Баллы ({from_name})",
     "points_to": f"Баллы ({to_name})",
-    "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
 }
+st.caption(SCHOOL_ROW_HINT)
 for tab, rising, key in zip(
     st.tabs(["Повысили уровень", "Понизили уровень"]),
     (True, False),
     ("dynamics_risers", "dynamics_fallers"),
     strict=True,
 ):
-    shown = comparison.movers(scope, rising=rising).assign(
-        link=lambda f: [
-            school_url(inn, municipality, filters)
-            for inn, municipality in zip(f["inn"], f["municipality"], strict=True)
-        ]
-    )
+    shown = comparison.movers(scope, rising=rising)
     if shown.empty:
         tab.caption("Таких школ нет")
         continue
-    tab.dataframe(
+    school_table(
         with_level_colors(shown, ["level_from", "level_to"]),
+        filters,
+        key=key,
+        container=tab,
         hide_index=True,
         column_order=list(mover_columns),
         column_config=mover_columns,
-        key=key,
     )
 
 st.subheader("Уровень сейчас × изменение")

@@ -9,12 +9,12 @@ from analytics.documents.common import safe_file_name
 from analytics.rubric import LEVELS
 from pages._shared import (
     LEVEL_COLORS,
-    SCHOOL_PAGE,
+    SCHOOL_ROW_HINT,
     bulk_documents,
     cached,
     download_document,
     require_schools,
-    school_url,
+    school_table,
     start_page,
     with_level_colors,
 )
@@ -121,10 +121,11 @@ if grid.count_left_out:
     )
 
 st.subheader("Таблица школ")
-st.caption("Выберите строку, чтобы открыть профиль школы, или нажмите «открыть» (в новой вкладке)")
-shown["link"] = [school_url(inn, filters.municipality, filters) for inn in shown["inn"]]
-selection = st.dataframe(
-    with_level_colors(shown, ["level", "level_prev", *tracks]),
+st.caption(SCHOOL_ROW_HINT)
+school_table(
+    with_level_colors(shown.assign(municipality=filters.municipality), ["level", "level_prev", *tracks]),
+    filters,
+    key="municipality_table",
     hide_index=True,
     column_order=[
         "name",
@@ -134,7 +135,6 @@ selection = st.dataframe(
         "level_prev",
         "count_tracks_lowest",
         *tracks,
-        "link",
     ],
     column_config={
         "name": st.column_config.TextColumn("Школа", pinned=True),
@@ -143,15 +143,8 @@ selection = st.dataframe(
         "points_change": st.column_config.NumberColumn("Изменение балла", format="%+d"),
         "level_prev": "Уровень в прошлом раунде",
         "count_tracks_lowest": st.column_config.NumberColumn("Направлений ниже базового"),
-        "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
     },
-    on_select="rerun",
-    selection_mode="single-row",
-    key="municipality_table",
 )
-if selection.selection.rows:
-    chosen = shown.iloc[selection.selection.rows[0]]
-    st.switch_page(SCHOOL_PAGE, query_params={"inn": chosen["inn"], "round": rnd.name})
 
 st.subheader("Чек-листы дефицитов")
 which = st.radio(

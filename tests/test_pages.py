@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
@@ -25,6 +24,7 @@ from tests.conftest import EXAMPLES, metrics
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
+KIROVSK = "Кировский муниципальный район"
 NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
 PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "upload")
 
@@ -127,12 +127,12 @@ class TestRegionPage:
     def test_support_list_gives_each_school_its_reason(self, open_app, examples_db):
         """The short list starts with the capped school and says why, in words."""
         at = open_app(examples_db)
-        support = next(m.value for m in at.markdown if m.value.startswith("1. "))
-        first = support.splitlines()[0]
-        assert "МОБУ «СОШ №1»" in first
-        assert f"inn={BELOW_BASIC_INN}" in first
-        assert "ниже базового по 1 направлению; не выполнен критический показатель" in first
-        assert len(support.splitlines()) == 4
+        support = [link.proto for link in at.page_link if link.proto.label[:1].isdigit()]
+        first = support[0]
+        assert "МОБУ «СОШ №1»" in first.label
+        assert f"inn={BELOW_BASIC_INN}" in first.query_string
+        assert "ниже базового по 1 направлению; не выполнен критический показатель" in first.label
+        assert len(support) == 4
 
     def test_offers_the_analytic_report_of_the_filtered_scope(self, open_app, examples_db):
         """The report button names the municipality when one is chosen."""
@@ -190,7 +190,7 @@ class TestMunicipalityHeatmap:
         monkeypatch.setattr(views, "HEATMAP_ROWS", 2)
         at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK, round=SPRING)
         assert any(c.value.startswith("Школ на карте: 2 из ") for c in at.caption)
-        assert len(frame(at, "link")) > 2
+        assert len(frame(at, "inn")) > 2
 
 
 class TestSchoolPage:
@@ -234,23 +234,117 @@ class TestSchoolPage:
             "Повестка собеседования (docx)",
         ]
 
-    def test_unknown_inn_in_a_link_is_reported(self, open_app, examples_db):
-        """A link to a school that did not pass the round says so instead of failing."""
+    def test_unknown_inn_in_a_link_is_reported_and_nothing_shown(self, open_app, examples_db):
+        """A link to a school that did not pass the round says so and shows no other school."""
         at = open_app(examples_db, "school", inn="0000000000")
         assert any("Школа с ИНН 0000000000 не проходила самодиагностику" in w.value for w in at.warning)
+        assert not at.main.header
+        assert not at.metric
+        assert at.selectbox(key="school_pick").value is None
 
-    def test_a_link_to_a_school_outside_the_filters_still_opens_it(self, open_app, examples_db):
-        """A school of Kirov linked while the sidebar is filtered to Vsevolozhsk opens its profile."""
+    def test_without_a_school_it_asks_for_one_among_the_filtered(self, open_app, examples_db):
+        """No ИНН in the URL: no arbitrary school, a picker of the sidebar's schools instead."""
+        at = open_app(examples_db, "school", mun=KIROVSK)
+        assert "Выберите школу в списке выше" in [i.value for i in at.info]
+        assert not at.main.header
+        assert not at.metric
+        picker = at.selectbox(key="school_pick")
+        assert picker.value is None
+        assert picker.options
+        assert all(option.endswith(f" — {KIROVSK}") for option in picker.options)
+
+    def test_a_school_outside_the_filters_is_not_shown_and_the_filters_can_be_cleared(
+        self, open_app, examples_db
+    ):
+        """A Kirov school with the sidebar on Vsevolozhsk: why it is hidden, then shown once cleared."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN, mun=VSEVOLOZHSK)
+        hidden = f"не входит в выбранные фильтры: муниципалитет «{VSEVOLOZHSK}»"
+        assert any(hidden in w.value for w in at.warning)
+        assert not at.main.header
+        at.button(key="school_clear_filters").click().run()
         assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
-        assert not any("не проходила" in w.value for w in at.warning)
+        assert "mun" not in at.query_params
+
+    def test_changing_the_municipality_hides_the_school_of_another(self, open_app, examples_db):
+        """The sidebar moved to Vsevolozhsk while a Kirov school is open: it is no longer shown."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
+        at.selectbox(key="shared_select_mun").set_value(VSEVOLOZHSK).run()
+        assert not at.main.header
+        assert any("не входит в выбранные фильтры" in w.value for w in at.warning)
+
+    def test_unknown_round_in_a_link_is_reported_and_nothing_shown(self, open_app, examples_db):
+        """?round=… naming no stored round: said in Russian, no figures of another round instead."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        at.query_params["round"] = "Зима 1999"
+        at.run()
+        assert "Раунда «Зима 1999» в базе нет — проверьте ссылку или выберите раунд в боковой панели" in [
+            e.value for e in at.error
+        ]
+        assert not at.main.header
+        assert not at.metric
+        at.button(key="unknown_round_show_default").click().run()
+        assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
 
     def test_picking_another_school_updates_the_url(self, open_app, examples_db):
         """The school selector writes ?inn=…, so the profile can be shared."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
-        at.selectbox(key="shared_select_inn").set_value("4726073598").run()
+        at.selectbox(key="school_pick").set_value("4726073598").run()
         assert at.query_params["inn"] == "4726073598"
         assert metrics(at)["Общий уровень"] == "высокий"
+
+
+class TestSchoolsOpenInTheSameSession:
+    """A selected row (or a support-list link) switches to «Школа» with the school's query."""
+
+    @staticmethod
+    def select_row(at: AppTest, key: str, row: int = 0) -> AppTest:
+        at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+        return at.run()
+
+    @staticmethod
+    def assert_on_school(at: AppTest, inn: str) -> None:
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.query_params["inn"] == inn
+        assert at.title[0].value == "Школа"
+        assert at.main.header, texts(at)
+
+    def test_support_list_links_open_the_school_with_its_query(self, open_app, examples_db):
+        at = open_app(examples_db, "region")
+        first = at.page_link[0].proto
+        assert first.label.startswith("1. МОБУ «СОШ №1» — Кировский")
+        assert "inn=4723257880" in first.query_string
+        assert "round=" in first.query_string
+
+    @pytest.mark.parametrize(
+        ("page", "key", "query"),
+        [
+            ("region", "region_below_basic_table", {}),
+            ("municipality", "municipality_table", {"mun": KIROVSK}),
+            ("credibility", "credibility_flags", {}),
+        ],
+    )
+    def test_a_selected_row_opens_the_school(self, open_app, examples_db, page, key, query):
+        at = open_app(examples_db, page, **query)
+        table = next(t for t in at.dataframe if t.key == key)
+        data = table.value
+        inn = data["inn"].iloc[0] if "inn" in data.columns else None
+        self.select_row(at, key)
+        assert at.query_params["round"] == SPRING
+        self.assert_on_school(at, inn or at.query_params["inn"])
+
+    def test_a_school_sharing_a_deficit_opens(self, open_app, examples_db):
+        at = open_app(examples_db, "deficits")
+        at.selectbox(key="deficits_indicator").set_value("general:10").run()
+        inn = frame(at, "answer_current")["inn"].iloc[0]
+        self.assert_on_school(self.select_row(at, "deficits_sharing_table"), inn)
+
+    def test_a_mentor_opens_from_the_school_page(self, open_app, examples_db):
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        mentors = frame(at, "mentor_name")
+        row = int(mentors["mentor_inn"].notna().to_numpy().argmax())
+        mentor = mentors["mentor_inn"].iloc[row]
+        self.assert_on_school(self.select_row(at, "school_mentors_table", row), mentor)
 
 
 class TestDeficitsPage:
@@ -362,15 +456,15 @@ class TestUploadPage:
 
 
 class TestTableHelpers:
-    def test_school_link_is_what_urlencode_writes(self):
-        """Links to a school quote Cyrillic, spaces and «» exactly as urlencode does."""
-        from pages._shared import school_url
+    def test_school_query_names_the_school_its_municipality_and_the_round(self):
+        """A school opened from a list keeps the round shown; without one the round is left out."""
+        from pages._shared import school_query
 
         rnd = Round(1, "Весна 2026", dt.date(2026, 4, 1), "demo-2025")
-        municipality = "Лужский муниципальный район «Север»"
-        expected = "school?" + urlencode({"inn": "4700000001", "mun": municipality, "round": rnd.name})
-        assert school_url("4700000001", municipality, Filters(rnd)) == expected
-        assert school_url("4700000001", municipality, Filters(None)) == expected.split("&round=")[0]
+        expected = {"inn": "4700000001", "mun": VSEVOLOZHSK, "round": rnd.name}
+        assert school_query("4700000001", VSEVOLOZHSK, Filters(rnd)) == expected
+        without_round = {"inn": "4700000001", "mun": VSEVOLOZHSK}
+        assert school_query("4700000001", VSEVOLOZHSK, Filters(None)) == without_round
 
     def test_level_colours_only_for_tables_short_enough(self):
         """A table of STYLED_ROWS rows is coloured; a longer one keeps its levels as plain text."""
