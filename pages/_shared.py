@@ -178,6 +178,53 @@ def url_select(
     return value
 
 
+def url_choice(
+    widget: Callable[..., Any],
+    label: str,
+    options: list[str],
+    param: str,
+    *,
+    key: str,
+    default: str | None,
+    **kwargs: Any,
+) -> str | None:
+    """A page's selectbox (or radio) whose value is also `?param=…`, so a link reopens the same view.
+
+    A URL value this session did not write (a shared link) wins; otherwise the widget keeps its
+    own value, or starts at `default` (a new key, e.g. after the sidebar's round changed).
+    """
+    current = _seeded_value(param, key, st.query_params.get(param), options.__contains__, default)
+    st.session_state[key] = current if current in options else default
+    value = widget(label, options, key=key, **kwargs)
+    _remember_in_url(param, value, [] if value is None else [value])
+    return value
+
+
+def url_choices(label: str, options: list[str], param: str, *, key: str, **kwargs: Any) -> list[str]:
+    """A page's multiselect whose values are also `?param=a&param=b` (none chosen: no parameter)."""
+    asked = st.query_params.get_all(param)
+    current = _seeded_value(param, key, asked or None, lambda v: set(v) <= set(options), [])
+    st.session_state[key] = [v for v in current if v in options]
+    values = st.multiselect(label, options, key=key, **kwargs)
+    _remember_in_url(param, values, values)
+    return values
+
+
+def _seeded_value(param: str, key: str, asked: Any, valid: Callable[[Any], bool], default: Any) -> Any:
+    """What a URL-backed widget shows: a new URL value, else its own state, else the default."""
+    if asked is not None and valid(asked) and asked != st.session_state.get(f"url_written_{param}"):
+        return asked
+    return st.session_state.get(key, default)
+
+
+def _remember_in_url(param: str, value: Any, url_values: list[str]) -> None:
+    st.session_state[f"url_written_{param}"] = value
+    if not url_values:
+        st.query_params.pop(param, None)
+    elif st.query_params.get_all(param) != url_values:
+        st.query_params[param] = url_values if len(url_values) > 1 else url_values[0]
+
+
 def select_round_next_run(round_name: str) -> None:
     """Make the sidebar show `round_name` from the next run on (e.g. the round just imported)."""
     st.query_params[ROUND_PARAM] = round_name

@@ -14,7 +14,7 @@ from analytics.credibility import (
     flag_schools,
 )
 from analytics.export import csv_bytes
-from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page
+from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page, url_choices
 
 con, filters, rnd = start_page("Достоверность")
 
@@ -63,9 +63,10 @@ if filters.municipality is None:
     )
 
 st.subheader("Что уточнить у школ")
-rules = st.multiselect(
+rules = url_choices(
     "Правила",
     list(RULE_TITLES),
+    "rule",
     format_func=RULE_TITLES.get,
     placeholder="все правила",
     key="credibility_rule_filter",

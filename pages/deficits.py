@@ -7,7 +7,15 @@ from analytics import views
 from analytics.deficits import deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
-from pages._shared import SCHOOL_ROW_HINT, bulk_documents, cached, require_schools, school_table, start_page
+from pages._shared import (
+    SCHOOL_ROW_HINT,
+    bulk_documents,
+    cached,
+    require_schools,
+    school_table,
+    start_page,
+    url_choice,
+)
 
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
@@ -72,7 +80,15 @@ else:
 st.subheader("Какие школы делят дефицит")
 st.caption("Выберите показатель — получите список школ для общего семинара")
 choices = views.deficit_choices(frequency)
-chosen = st.selectbox("Показатель", list(choices), format_func=choices.get, key="deficits_indicator")
+chosen = url_choice(
+    st.selectbox,
+    "Показатель",
+    list(choices),
+    "indicator",
+    key="deficits_indicator",
+    default=next(iter(choices), None),
+    format_func=choices.get,
+)
 sharing = None
 if chosen:
     form, number = chosen.split(":")

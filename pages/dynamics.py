@@ -14,6 +14,7 @@ from pages._shared import (
     require_schools,
     school_table,
     start_page,
+    url_choice,
     with_level_colors,
 )
 
@@ -27,12 +28,13 @@ earlier = previous_round(con, selected)
 default_from = earlier.name if earlier else next(name for name in rounds if name != selected.name)
 names = list(rounds)
 left, right = st.columns(2)
-# The pickers restart from «previous vs selected» whenever the sidebar round changes.
-from_name = left.selectbox(
-    "Первый раунд", names, index=names.index(default_from), key=f"dynamics_from_{selected.name}"
+# The pickers restart from «previous vs selected» whenever the sidebar round changes; the pair is
+# in the URL (?from=…&to=…), so a colleague's link opens the same comparison.
+from_name = url_choice(
+    left.selectbox, "Первый раунд", names, "from", key=f"dynamics_from_{selected.name}", default=default_from
 )
-to_name = right.selectbox(
-    "Второй раунд", names, index=names.index(selected.name), key=f"dynamics_to_{selected.name}"
+to_name = url_choice(
+    right.selectbox, "Второй раунд", names, "to", key=f"dynamics_to_{selected.name}", default=selected.name
 )
 try:
     comparison = cached(

@@ -16,6 +16,8 @@ from pages._shared import (
     require_schools,
     school_table,
     start_page,
+    url_choice,
+    url_choices,
     with_level_colors,
 )
 
@@ -58,10 +60,19 @@ else:
     st.caption(f"Изменение балла — по сравнению с раундом «{previous_name}»")
 
 sort_column, level_column, search_column = st.columns([2, 3, 2])
-sort_by = sort_column.selectbox("Сортировка", list(views.SORT_OPTIONS), key="municipality_sort")
-levels = level_column.multiselect(
-    "Общий уровень", list(LEVELS), placeholder="все уровни", key="municipality_levels"
+sort_options = list(views.SORT_OPTIONS)
+sort_by = url_choice(
+    sort_column.selectbox,
+    "Сортировка",
+    sort_options,
+    "sort",
+    key="municipality_sort",
+    default=sort_options[0],
 )
+with level_column:
+    levels = url_choices(
+        "Общий уровень", list(LEVELS), "level", placeholder="все уровни", key="municipality_levels"
+    )
 search = search_column.text_input("Поиск по названию", key="municipality_search")
 shown = views.order_schools(table, sort_by, levels, search)
 if shown.empty:

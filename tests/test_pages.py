@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics import views
 from analytics.db import open_store
-from analytics.deficits import school_deficits
+from analytics.deficits import deficit_frequency, school_deficits
 from analytics.loading import Upload, import_uploads
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
@@ -180,6 +181,19 @@ class TestMunicipalityPage:
         at.multiselect(key="municipality_levels").set_value([]).run()
         at.selectbox(key="municipality_sort").set_value("по общему баллу, сначала низкий").run()
         assert frame(at, "points_change")["points"].iloc[0] == 42
+
+
+    def test_level_filter_and_sort_are_in_the_url_both_ways(self, open_app, examples_db):
+        """A link with ?level=…&sort=… opens the same table; changing them rewrites the link."""
+        lowest_first = "по общему баллу, сначала низкий"
+        at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK, level="высокий", sort=lowest_first)
+        assert at.multiselect(key="municipality_levels").value == ["высокий"]
+        assert at.selectbox(key="municipality_sort").value == lowest_first
+        assert frame(at, "points_change")["level"].tolist() == ["высокий", "высокий"]
+        at.multiselect(key="municipality_levels").set_value(["базовый", "высокий"]).run()
+        at.selectbox(key="municipality_sort").set_value("по названию").run()
+        assert at.query_params["level"] == ["базовый", "высокий"]
+        assert at.query_params["sort"] == "по названию"
 
 
 class TestMunicipalityHeatmap:
@@ -353,6 +367,18 @@ class TestDeficitsPage:
         at = open_app(examples_db, "deficits")
         at.selectbox(key="deficits_indicator").set_value("general:10").run()
         assert len(frame(at, "answer_current")) == 10
+
+    def test_the_indicator_is_in_the_url_both_ways(self, open_app, examples_db):
+        """?indicator=general:10 opens that indicator's schools; choosing another rewrites the link."""
+        at = open_app(examples_db, "deficits", indicator="general:10")
+        assert at.selectbox(key="deficits_indicator").value == "general:10"
+        assert len(frame(at, "answer_current")) == 10
+        con = open_store(examples_db)
+        choices = views.deficit_choices(deficit_frequency(con, get_round(con, SPRING)))
+        con.close()
+        other = next(key for key in choices if key != "general:10")
+        at.selectbox(key="deficits_indicator").set_value(other).run()
+        assert at.query_params["indicator"] == other
 
     def test_top_deficits_per_track_respect_the_limit(self, open_app, examples_db):
         """Three indicators per track when the slider says three."""
