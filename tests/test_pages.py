@@ -182,7 +182,6 @@ class TestMunicipalityPage:
         at.selectbox(key="municipality_sort").set_value("по общему баллу, сначала низкий").run()
         assert frame(at, "points_change")["points"].iloc[0] == 42
 
-
     def test_level_filter_and_sort_are_in_the_url_both_ways(self, open_app, examples_db):
         """A link with ?level=…&sort=… opens the same table; changing them rewrites the link."""
         lowest_first = "по общему баллу, сначала низкий"
