@@ -87,6 +87,68 @@ def plan_round(
 
 
 def previous_round(con: duckdb.DuckDBPyConnection, current: Round) -> Round | None:
-    """The latest round dated before `current`, if any."""
-    earlier = [r for r in list_rounds(con) if r.date < current.date]
+    """The latest round with answers dated before `current`, if any.
+
+    A round whose imports were all withdrawn holds no school: comparing with it would read as
+    «every school is new», so it is skipped.
+    """
+    answered = answered_round_ids(con)
+    earlier = [r for r in list_rounds(con) if r.date < current.date and r.round_id in answered]
     return earlier[-1] if earlier else None
+
+
+def answered_round_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Ids of the rounds where at least one school has answers in force (an import not withdrawn)."""
+    rows = con.execute("select distinct round_id from current_schools").fetchall()
+    return {round_id for (round_id,) in rows}
+
+
+def rounds_default_first(con: duckdb.DuckDBPyConnection) -> list[Round]:
+    """Every round for a picker whose first choice is its default: the rounds with answers newest
+    first, then the empty ones, so an empty round is never anyone's default."""
+    answered = answered_round_ids(con)
+    newest_first = list(reversed(list_rounds(con)))
+    return [r for r in newest_first if r.round_id in answered] + [
+        r for r in newest_first if r.round_id not in answered
+    ]
+
+
+def empty_rounds(con: duckdb.DuckDBPyConnection) -> list[Round]:
+    """Rounds without answers in force (never imported into, or every import withdrawn), oldest first."""
+    answered = answered_round_ids(con)
+    return [r for r in list_rounds(con) if r.round_id not in answered]
+
+
+_ROUND_TABLES = ("import_schools", "answers", "portal_results", "current_schools", "school_scores", "imports")
+"""Tables whose rows belong to a round through round_id (imports last: the others are found by it)."""
+_IMPORT_TABLES = ("import_digests", "import_files")
+"""Tables whose rows belong to a round through its imports."""
+
+
+def remove_empty_round(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Delete a round without answers in force, with its withdrawn imports, in one transaction.
+
+    A round with answers is refused: its figures would vanish from every page and document; its
+    imports must be withdrawn first, which keeps each withdrawal in the import log until then.
+    """
+    rnd = get_round(con, name)
+    if rnd.round_id in answered_round_ids(con):
+        msg = (
+            f"в раунде «{rnd.name}» есть ответы школ: удалить можно только раунд, "
+            "все загрузки которого отозваны"
+        )
+        raise SamodiagError(msg)
+    con.execute("begin transaction")
+    try:
+        for table in _IMPORT_TABLES:
+            con.execute(
+                f"delete from {table} where import_id in (select import_id from imports where round_id = ?)",
+                [rnd.round_id],
+            )
+        for table in (*_ROUND_TABLES, "rounds"):
+            con.execute(f"delete from {table} where round_id = ?", [rnd.round_id])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return f"Раунд «{rnd.name}» удалён"

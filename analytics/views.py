@@ -555,6 +555,59 @@ def school_profile(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> Scho
     return None if row is None else SchoolProfile(*row)
 
 
+@dataclass(frozen=True)
+class SchoolChoice:
+    """Which school «Школа» shows for the `inn` of its URL, and when none, why (in Russian)."""
+
+    inn: str | None
+    profile: SchoolProfile | None = None
+    filtered_out_by: tuple[str, ...] = ()
+    """The sidebar filters the school does not pass, in words («муниципалитет «…»»)."""
+
+    @property
+    def shown(self) -> SchoolProfile | None:
+        """The school to show: it passed the round and the filters."""
+        return None if self.filtered_out_by else self.profile
+
+    def problem(self, rnd: Round) -> str | None:
+        """Why no school is shown; None when one is, or when none was asked for."""
+        if not self.inn:
+            return None
+        if self.profile is None:
+            return f"Школа с ИНН {self.inn} не проходила самодиагностику в раунде «{rnd.name}»"
+        if self.filtered_out_by:
+            return (
+                f"Школа «{self.profile.name}» ({self.profile.municipality}, тип: {self.profile.school_type}) "
+                f"не входит в выбранные фильтры: {', '.join(self.filtered_out_by)}"
+            )
+        return None
+
+
+def school_choice(
+    con: duckdb.DuckDBPyConnection,
+    rnd: Round,
+    inn: str | None,
+    municipality: str | None = None,
+    school_type: str | None = None,
+) -> SchoolChoice:
+    """The school asked for, checked against the round and the sidebar's filters.
+
+    A school outside the filters is not shown: a coordinator who narrowed the sidebar to one
+    municipality must not read another's school as if it were one of theirs.
+    """
+    if not inn:
+        return SchoolChoice(None)
+    profile = school_profile(con, rnd, inn)
+    if profile is None:
+        return SchoolChoice(inn)
+    outside = []
+    if municipality is not None and profile.municipality != municipality:
+        outside.append(f"муниципалитет «{municipality}»")
+    if school_type is not None and profile.school_type != school_type:
+        outside.append(f"тип «{school_type}»")
+    return SchoolChoice(inn, profile, tuple(outside))
+
+
 def school_thresholds(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataFrame:
     """Per scope (total first, then tracks): points, maximum, the lowest points of each level, level."""
     return con.execute(query("school_thresholds"), {"round_id": rnd.round_id, "inn": inn}).df()

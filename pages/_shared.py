@@ -15,13 +15,11 @@ link opens the same view for a colleague): `?round=…&mun=…&type=…`.
 
 from __future__ import annotations
 
-import functools
 import runpy
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import quote_plus
 
 import duckdb
 import pandas as pd
@@ -37,7 +35,7 @@ from analytics.demo_db import ensure_demo_database
 from analytics.documents import checklists_zip, interview_packs_zip
 from analytics.documents.common import safe_file_name
 from analytics.errors import SamodiagError
-from analytics.rounds import Round, list_rounds
+from analytics.rounds import Round, rounds_default_first
 from analytics.rubric import LEVELS
 from analytics.views import SCHOOL_TYPES, Filters, describe_provenance, municipalities, round_provenance
 
@@ -123,7 +121,7 @@ def _route_through_app() -> None:
 def _sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
     """Round, municipality and school type from the sidebar, kept in the session and the URL."""
     _route_through_app()
-    rounds = {r.name: r for r in reversed(list_rounds(con))}
+    rounds = {r.name: r for r in rounds_default_first(con)}
     st.sidebar.header("Фильтры")
     round_name = url_select("Раунд", list(rounds), ROUND_PARAM, sidebar=True)
     municipality = url_select(
@@ -177,6 +175,53 @@ def url_select(
     st.session_state[written_key] = value
     _sync_query_param(param, value)
     return value
+
+
+def url_choice(
+    widget: Callable[..., Any],
+    label: str,
+    options: list[str],
+    param: str,
+    *,
+    key: str,
+    default: str | None,
+    **kwargs: Any,
+) -> str | None:
+    """A page's selectbox (or radio) whose value is also `?param=…`, so a link reopens the same view.
+
+    A URL value this session did not write (a shared link) wins; otherwise the widget keeps its
+    own value, or starts at `default` (a new key, e.g. after the sidebar's round changed).
+    """
+    current = _seeded_value(param, key, st.query_params.get(param), options.__contains__, default)
+    st.session_state[key] = current if current in options else default
+    value = widget(label, options, key=key, **kwargs)
+    _remember_in_url(param, value, [] if value is None else [value])
+    return value
+
+
+def url_choices(label: str, options: list[str], param: str, *, key: str, **kwargs: Any) -> list[str]:
+    """A page's multiselect whose values are also `?param=a&param=b` (none chosen: no parameter)."""
+    asked = st.query_params.get_all(param)
+    current = _seeded_value(param, key, asked or None, lambda v: set(v) <= set(options), [])
+    st.session_state[key] = [v for v in current if v in options]
+    values = st.multiselect(label, options, key=key, **kwargs)
+    _remember_in_url(param, values, values)
+    return values
+
+
+def _seeded_value(param: str, key: str, asked: Any, valid: Callable[[Any], bool], default: Any) -> Any:
+    """What a URL-backed widget shows: a new URL value, else its own state, else the default."""
+    if asked is not None and valid(asked) and asked != st.session_state.get(f"url_written_{param}"):
+        return asked
+    return st.session_state.get(key, default)
+
+
+def _remember_in_url(param: str, value: Any, url_values: list[str]) -> None:
+    st.session_state[f"url_written_{param}"] = value
+    if not url_values:
+        st.query_params.pop(param, None)
+    elif st.query_params.get_all(param) != url_values:
+        st.query_params[param] = url_values if len(url_values) > 1 else url_values[0]
 
 
 def select_round_next_run(round_name: str) -> None:
@@ -258,25 +303,93 @@ def with_level_colors(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame |
     return frame.style.map(level_cell_style, subset=columns)
 
 
-def school_url(inn: str, municipality: str, filters: Filters) -> str:
-    """A link to the «Школа» page of one school, opening on its round and its municipality.
+SCHOOL_ROW_HINT = "Выберите строку — откроется профиль школы"
+SCHOOL_PICK_KEY = "school_pick"
 
-    A page links up to thousands of schools, so each municipality and round name is quoted once
-    (the same text `urlencode` would write); an ИНН is digits and needs no quoting.
-    """
-    url = f"school?inn={_url_value(inn)}&{MUNICIPALITY_PARAM}={_url_value(municipality)}"
+
+def school_query(inn: str, municipality: str, filters: Filters) -> dict[str, str]:
+    """The query of a school's «Школа» page: the school, its municipality and the round shown, so
+    the page opens inside the sidebar's filters and its URL is a link a colleague can follow."""
+    query = {"inn": inn, MUNICIPALITY_PARAM: municipality}
     if filters.round is not None:
-        url += f"&{ROUND_PARAM}={_url_value(filters.round.name)}"
-    return url
+        query[ROUND_PARAM] = filters.round.name
+    return query
 
 
-def _url_value(text: str) -> str:
-    return text if text.isascii() and text.isalnum() else _quoted(text)
+def school_link(label: str, inn: str, municipality: str, filters: Filters) -> None:
+    """A link to a school that opens «Школа» in this tab and session (a short list's line)."""
+    st.page_link(SCHOOL_PAGE, label=label, query_params=school_query(inn, municipality, filters))
 
 
-@functools.lru_cache(maxsize=1024)
-def _quoted(text: str) -> str:
-    return quote_plus(text)
+def school_table(
+    frame: pd.DataFrame | Styler,
+    filters: Filters,
+    *,
+    key: str,
+    inn_column: str = "inn",
+    municipality_column: str = "municipality",
+    container: Any = st,
+    **dataframe_options: Any,
+) -> None:
+    """A table of schools whose row, once selected, opens that school in the same tab.
+
+    A link column would open a new tab and a new session, which starts the app again (seconds);
+    switching pages keeps the session, its caches and the sidebar's filters.
+    """
+    selection = container.dataframe(
+        frame, on_select="rerun", selection_mode="single-row", key=key, **dataframe_options
+    )
+    if not selection.selection.rows:
+        return
+    row = getattr(frame, "data", frame).iloc[selection.selection.rows[0]]  # a Styler keeps its frame
+    if pd.notna(row[inn_column]):
+        query = school_query(row[inn_column], row[municipality_column], filters)
+        st.switch_page(SCHOOL_PAGE, query_params=query)
+
+
+def pick_school(names: dict[str, str]) -> None:
+    """A school picker with nothing chosen until the user (or the URL's `inn`) chooses.
+
+    The URL is the one source of the school: the picker shows its `inn` when that school is among
+    the filtered ones, and a choice is written to the URL before the page runs again.
+    """
+    url_inn = st.query_params.get("inn")
+    st.session_state[SCHOOL_PICK_KEY] = url_inn if url_inn in names else None
+    st.selectbox(
+        "Школа",
+        list(names),
+        format_func=names.get,
+        placeholder=f"Выберите школу (по фильтрам — {len(names)})",
+        key=SCHOOL_PICK_KEY,
+        on_change=_write_picked_school,
+    )
+
+
+def _write_picked_school() -> None:
+    st.query_params["inn"] = st.session_state[SCHOOL_PICK_KEY]
+
+
+def clear_filters() -> None:
+    """Show every municipality and school type from the next run on (a button's on_click).
+
+    Sets the sidebar widgets the way `url_select` keys them and drops their URL parameters.
+    """
+    for param, all_label in ((MUNICIPALITY_PARAM, ALL_MUNICIPALITIES), (SCHOOL_TYPE_PARAM, ALL_SCHOOL_TYPES)):
+        st.session_state[f"shared_select_{param}"] = all_label
+        st.query_params.pop(param, None)
+
+
+def stop_on_unknown_round(asked: str | None, shown: Round) -> None:
+    """Say that the URL's round does not exist, and show nothing in place of its figures.
+
+    `asked` is the URL's round read before the sidebar replaced it with the default round.
+    """
+    known = {r.name for r in rounds_default_first(get_connection())}
+    if not asked or asked in known:
+        return
+    st.error(f"Раунда «{asked}» в базе нет — проверьте ссылку или выберите раунд в боковой панели")
+    st.button(f"Показать раунд «{shown.name}»", key="unknown_round_show_default")
+    st.stop()
 
 
 def stacked_level_bars(

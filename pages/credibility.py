@@ -14,7 +14,7 @@ from analytics.credibility import (
     flag_schools,
 )
 from analytics.export import csv_bytes
-from pages._shared import cached, school_url, start_page
+from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page, url_choices
 
 con, filters, rnd = start_page("Достоверность")
 
@@ -63,25 +63,22 @@ if filters.municipality is None:
     )
 
 st.subheader("Что уточнить у школ")
-rules = st.multiselect(
+rules = url_choices(
     "Правила",
     list(RULE_TITLES),
+    "rule",
     format_func=RULE_TITLES.get,
     placeholder="все правила",
     key="credibility_rule_filter",
 )
 shown = flags[flags["rule"].isin(rules)] if rules else flags
-st.dataframe(
-    shown.assign(
-        rule_title=shown["rule"].map(RULE_TITLES),
-        mild=shown["rule"].isin(MILD_RULES),
-        link=[
-            school_url(inn, municipality, filters)
-            for inn, municipality in zip(shown["inn"], shown["municipality"], strict=True)
-        ],
-    ),
+st.caption(SCHOOL_ROW_HINT)
+school_table(
+    shown.assign(rule_title=shown["rule"].map(RULE_TITLES), mild=shown["rule"].isin(MILD_RULES)),
+    filters,
+    key="credibility_flags",
     hide_index=True,
-    column_order=["municipality", "name", "inn", "rule_title", "mild", "reason", "evidence", "link"],
+    column_order=["municipality", "name", "inn", "rule_title", "mild", "reason", "evidence"],
     column_config={
         "municipality": "Муниципалитет",
         "name": "Школа",
@@ -90,9 +87,7 @@ st.dataframe(
         "mild": st.column_config.CheckboxColumn(MILD_LABEL),
         "reason": st.column_config.TextColumn("Что уточнить", width="large"),
         "evidence": st.column_config.TextColumn("Что в ответах", width="large"),
-        "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
     },
-    key="credibility_flags",
 )
 st.download_button(
     "Скачать список (CSV для Excel)",

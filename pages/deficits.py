@@ -7,7 +7,15 @@ from analytics import views
 from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.documents import below_basic_inns
 from analytics.rubric import LEVELS
-from pages._shared import bulk_documents, cached, require_schools, school_url, start_page
+from pages._shared import (
+    SCHOOL_ROW_HINT,
+    bulk_documents,
+    cached,
+    require_schools,
+    school_table,
+    start_page,
+    url_choice,
+)
 
 con, filters, rnd = start_page("Дефициты")
 where = (rnd, filters.municipality, filters.school_type)
@@ -72,7 +80,15 @@ else:
 st.subheader("Какие школы делят дефицит")
 st.caption("Выберите показатель — получите список школ для общего семинара")
 choices = views.deficit_choices(frequency)
-chosen = st.selectbox("Показатель", list(choices), format_func=choices.get, key="deficits_indicator")
+chosen = url_choice(
+    st.selectbox,
+    "Показатель",
+    list(choices),
+    "indicator",
+    key="deficits_indicator",
+    default=next(iter(choices), None),
+    format_func=choices.get,
+)
 sharing = None
 if chosen:
     sharing = cached(
@@ -82,12 +98,11 @@ if chosen:
         municipality=filters.municipality,
         school_type=filters.school_type,
     )
-    sharing["link"] = [
-        school_url(inn, municipality, filters)
-        for inn, municipality in zip(sharing["inn"], sharing["municipality"], strict=True)
-    ]
-    st.dataframe(
+    st.caption(SCHOOL_ROW_HINT)
+    school_table(
         sharing,
+        filters,
+        key="deficits_sharing_table",
         hide_index=True,
         column_order=[
             "name",
@@ -96,7 +111,6 @@ if chosen:
             "answer_current",
             "points_current",
             "points_max",
-            "link",
         ],
         column_config={
             "name": "Школа",
@@ -105,9 +119,7 @@ if chosen:
             "answer_current": st.column_config.TextColumn("Ответ школы", width="large"),
             "points_current": "Балл",
             "points_max": "Максимум",
-            "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
         },
-        key="deficits_sharing_table",
     )
 
 st.subheader("Чек-листы дефицитов")

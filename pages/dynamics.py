@@ -7,7 +7,16 @@ from analytics.dynamics import MIN_SCHOOLS, compare_rounds, format_shares, verdi
 from analytics.errors import SamodiagError
 from analytics.rounds import list_rounds, previous_round
 from analytics.rubric import LEVELS
-from pages._shared import LEVEL_COLORS, cached, require_schools, school_url, start_page, with_level_colors
+from pages._shared import (
+    LEVEL_COLORS,
+    SCHOOL_ROW_HINT,
+    cached,
+    require_schools,
+    school_table,
+    start_page,
+    url_choice,
+    with_level_colors,
+)
 
 con, filters, selected = start_page("Динамика")
 
@@ -19,12 +28,13 @@ earlier = previous_round(con, selected)
 default_from = earlier.name if earlier else next(name for name in rounds if name != selected.name)
 names = list(rounds)
 left, right = st.columns(2)
-# The pickers restart from «previous vs selected» whenever the sidebar round changes.
-from_name = left.selectbox(
-    "Первый раунд", names, index=names.index(default_from), key=f"dynamics_from_{selected.name}"
+# The pickers restart from «previous vs selected» whenever the sidebar round changes; the pair is
+# in the URL (?from=…&to=…), so a colleague's link opens the same comparison.
+from_name = url_choice(
+    left.selectbox, "Первый раунд", names, "from", key=f"dynamics_from_{selected.name}", default=default_from
 )
-to_name = right.selectbox(
-    "Второй раунд", names, index=names.index(selected.name), key=f"dynamics_to_{selected.name}"
+to_name = url_choice(
+    right.selectbox, "Второй раунд", names, "to", key=f"dynamics_to_{selected.name}", default=selected.name
 )
 try:
     comparison = cached(
@@ -99,29 +109,26 @@ mover_columns = {
     "level_to": f"Уровень ({to_name})",
     "points_from": f"Баллы ({from_name})",
     "points_to": f"Баллы ({to_name})",
-    "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
 }
+st.caption(SCHOOL_ROW_HINT)
 for tab, rising, key in zip(
     st.tabs(["Повысили уровень", "Понизили уровень"]),
     (True, False),
     ("dynamics_risers", "dynamics_fallers"),
     strict=True,
 ):
-    shown = comparison.movers(scope, rising=rising).assign(
-        link=lambda f: [
-            school_url(inn, municipality, filters)
-            for inn, municipality in zip(f["inn"], f["municipality"], strict=True)
-        ]
-    )
+    shown = comparison.movers(scope, rising=rising)
     if shown.empty:
         tab.caption("Таких школ нет")
         continue
-    tab.dataframe(
+    school_table(
         with_level_colors(shown, ["level_from", "level_to"]),
+        filters,
+        key=key,
+        container=tab,
         hide_index=True,
         column_order=list(mover_columns),
         column_config=mover_columns,
-        key=key,
     )
 
 st.subheader("Уровень сейчас × изменение")

@@ -9,13 +9,15 @@ from analytics.documents.common import safe_file_name
 from analytics.rubric import LEVELS
 from pages._shared import (
     LEVEL_COLORS,
-    SCHOOL_PAGE,
+    SCHOOL_ROW_HINT,
     bulk_documents,
     cached,
     download_document,
     require_schools,
-    school_url,
+    school_table,
     start_page,
+    url_choice,
+    url_choices,
     with_level_colors,
 )
 
@@ -58,10 +60,19 @@ else:
     st.caption(f"Изменение балла — по сравнению с раундом «{previous_name}»")
 
 sort_column, level_column, search_column = st.columns([2, 3, 2])
-sort_by = sort_column.selectbox("Сортировка", list(views.SORT_OPTIONS), key="municipality_sort")
-levels = level_column.multiselect(
-    "Общий уровень", list(LEVELS), placeholder="все уровни", key="municipality_levels"
+sort_options = list(views.SORT_OPTIONS)
+sort_by = url_choice(
+    sort_column.selectbox,
+    "Сортировка",
+    sort_options,
+    "sort",
+    key="municipality_sort",
+    default=sort_options[0],
 )
+with level_column:
+    levels = url_choices(
+        "Общий уровень", list(LEVELS), "level", placeholder="все уровни", key="municipality_levels"
+    )
 search = search_column.text_input("Поиск по названию", key="municipality_search")
 shown = views.order_schools(table, sort_by, levels, search)
 if shown.empty:
@@ -121,10 +132,11 @@ if grid.count_left_out:
     )
 
 st.subheader("Таблица школ")
-st.caption("Выберите строку, чтобы открыть профиль школы, или нажмите «открыть» (в новой вкладке)")
-shown["link"] = [school_url(inn, filters.municipality, filters) for inn in shown["inn"]]
-selection = st.dataframe(
-    with_level_colors(shown, ["level", "level_prev", *tracks]),
+st.caption(SCHOOL_ROW_HINT)
+school_table(
+    with_level_colors(shown.assign(municipality=filters.municipality), ["level", "level_prev", *tracks]),
+    filters,
+    key="municipality_table",
     hide_index=True,
     column_order=[
         "name",
@@ -134,7 +146,6 @@ selection = st.dataframe(
         "level_prev",
         "count_tracks_lowest",
         *tracks,
-        "link",
     ],
     column_config={
         "name": st.column_config.TextColumn("Школа", pinned=True),
@@ -143,15 +154,8 @@ selection = st.dataframe(
         "points_change": st.column_config.NumberColumn("Изменение балла", format="%+d"),
         "level_prev": "Уровень в прошлом раунде",
         "count_tracks_lowest": st.column_config.NumberColumn("Направлений ниже базового"),
-        "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
     },
-    on_select="rerun",
-    selection_mode="single-row",
-    key="municipality_table",
 )
-if selection.selection.rows:
-    chosen = shown.iloc[selection.selection.rows[0]]
-    st.switch_page(SCHOOL_PAGE, query_params={"inn": chosen["inn"], "round": rnd.name})
 
 st.subheader("Чек-листы дефицитов")
 which = st.radio(

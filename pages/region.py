@@ -7,10 +7,12 @@ from analytics.documents import analytic_report_docx
 from analytics.documents.common import safe_file_name
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from pages._shared import (
+    SCHOOL_ROW_HINT,
     cached,
     download_document,
     require_schools,
-    school_url,
+    school_link,
+    school_table,
     stacked_level_bars,
     start_page,
 )
@@ -68,21 +70,24 @@ support = overview.support
 if support.empty:
     st.success("Школ ниже базового уровня и направлений ниже базового нет")
 else:
-    lines = []
     for k, row in enumerate(support.itertuples(), start=1):
-        link = school_url(row.inn, row.municipality, filters)
-        lines.append(
-            f"{k}. [{row.name}]({link}) — {row.municipality}, {row.points} б., **{row.level}**: {row.reason}"
+        school_link(
+            f"{k}. {row.name} — {row.municipality}, {row.points} б., **{row.level}**: {row.reason}",
+            row.inn,
+            row.municipality,
+            filters,
         )
-    st.markdown("\n".join(lines))
 
 below = overview.below_basic
 st.subheader(f"Школы с общим уровнем «{LEVELS[0]}»: {len(below)}")
 if below.empty:
     st.success("Школ с общим уровнем «ниже базового» нет")
 else:
-    st.dataframe(
+    st.caption(SCHOOL_ROW_HINT)
+    school_table(
         below,
+        filters,
+        key="region_below_basic_table",
         hide_index=True,
         column_order=["name", "tracks_lowest", "critical_failed", "points", "municipality"],
         column_config={
@@ -94,7 +99,6 @@ else:
                 "Невыполненные критические показатели", width="large"
             ),
         },
-        key="region_below_basic_table",
     )
 
 st.subheader("Аналитическая справка")

@@ -14,34 +14,39 @@ from analytics.rubric import LEVELS, TOTAL_SCOPE
 from pages._shared import (
     LEVEL_COLORS,
     LEVEL_PATTERNS,
+    ROUND_PARAM,
+    SCHOOL_ROW_HINT,
     cached,
+    clear_filters,
     download_document,
+    pick_school,
     require_schools,
-    school_url,
-    show_empty_state,
+    school_table,
     start_page,
-    url_select,
+    stop_on_unknown_round,
     with_level_colors,
 )
 
+asked_round = st.query_params.get(ROUND_PARAM)  # read before the sidebar writes its round there
 con, filters, rnd = start_page("Школа")
+stop_on_unknown_round(asked_round, rnd)
 
 schools = cached(views.round_schools, rnd, filters.municipality, filters.school_type)
-every_school = cached(views.round_schools, rnd)
-requested = st.query_params.get("inn")
-passed = bool(requested) and bool((every_school["inn"] == requested).any())
-if passed and not (schools["inn"] == requested).any():
-    schools = every_school  # a link to a school outside the sidebar's filters still opens it
-elif requested and not passed:
-    st.warning(f"Школа с ИНН {requested} не проходила самодиагностику в раунде «{rnd.name}»; выберите школу")
 require_schools(filters, len(schools))
-names = dict(zip(schools["inn"], schools["name"] + " — " + schools["municipality"], strict=True))
-inn = url_select("Школа", list(names), "inn", format_func=names.get)
-profile = cached(views.school_profile, rnd, inn)
-if profile is None:
-    show_empty_state(
-        f"Школа с ИНН {inn} не проходила самодиагностику в раунде «{rnd.name}»", upload_link=False
-    )
+pick_school(dict(zip(schools["inn"], schools["name"] + " — " + schools["municipality"], strict=True)))
+choice = cached(
+    views.school_choice, rnd, st.query_params.get("inn"), filters.municipality, filters.school_type
+)
+if problem := choice.problem(rnd):
+    st.warning(problem)
+    if choice.filtered_out_by:
+        st.button("Снять фильтры муниципалитета и типа", on_click=clear_filters, key="school_clear_filters")
+if choice.shown is None:
+    if not choice.inn:
+        st.info("Выберите школу в списке выше")
+    st.stop()
+profile = choice.shown
+inn = profile.inn
 
 st.header(profile.name)
 st.caption(f"ИНН {profile.inn} · {profile.municipality} · тип: {profile.school_type}")
@@ -258,23 +263,22 @@ else:
         "" if pd.isna(points) else f"{points} из {points_max}"
         for points, points_max in zip(mentors["mentor_points"], mentors["mentor_points_max"], strict=True)
     ]
-    mentors["link"] = [
-        None if pd.isna(mentor) else school_url(mentor, municipality, filters)
-        for mentor, municipality in zip(mentors["mentor_inn"], mentors["mentor_municipality"], strict=True)
-    ]
-    st.dataframe(
+    st.caption(SCHOOL_ROW_HINT)
+    school_table(
         mentors.fillna({"mentor_name": "—", "mentor_municipality": "—"}),
+        filters,
+        key="school_mentors_table",
+        inn_column="mentor_inn",
+        municipality_column="mentor_municipality",
         hide_index=True,
-        column_order=["track_name", "mentor_name", "mentor_municipality", "mentor_result", "reason", "link"],
+        column_order=["track_name", "mentor_name", "mentor_municipality", "mentor_result", "reason"],
         column_config={
             "track_name": "Направление",
             "mentor_name": "Школа-наставник",
             "mentor_municipality": "Муниципалитет",
             "mentor_result": "Балл наставника",
             "reason": st.column_config.TextColumn("Почему", width="large"),
-            "link": st.column_config.LinkColumn("Профиль", display_text="открыть"),
         },
-        key="school_mentors_table",
     )
     st.caption(mentor_rules().explained())
 

@@ -6,7 +6,7 @@ from analytics import views
 from analytics.errors import SamodiagError
 from analytics.loading import Upload, commit_import, plan_import, withdraw_import
 from analytics.roster import import_roster
-from analytics.rounds import list_rounds
+from analytics.rounds import empty_rounds, list_rounds, remove_empty_round
 from analytics.store_info import list_imports
 from pages._shared import select_round_next_run, start_page, write_store
 
@@ -169,6 +169,22 @@ else:
                     st.error(str(error))
                 else:
                     report_done(message)
+
+empty = [r.name for r in empty_rounds(con)]
+if empty:
+    st.subheader("Раунды без ответов")
+    st.warning(
+        f"В раундах {', '.join(f'«{name}»' for name in empty)} нет ни одной действующей загрузки: "
+        "их не показывают страницы. Пустой раунд можно удалить вместе с его отозванными загрузками"
+    )
+    to_remove = st.selectbox("Раунд", empty, key="upload_remove_round_name")
+    if st.button(f"Удалить раунд «{to_remove}»", key="upload_remove_round"):
+        try:
+            message = write_store(remove_empty_round, to_remove)
+        except SamodiagError as error:
+            st.error(str(error))
+        else:
+            report_done(message)
 
 st.subheader("Реестр школ")
 st.caption(

@@ -211,7 +211,7 @@ def test_coordinator_goes_from_region_to_a_school_and_its_deficits(page: Page, s
     expect(page.get_by_role("heading", name="Обзор региона")).to_be_visible()
     expect(page.get_by_text(f"Раунд «{expected.round_name}»").first).to_be_visible()
     assert metric_value(page, "ниже базового") == str(expected.count_below_basic)
-    support_link = page.get_by_role("link", name=expected.school_name, exact=True).first
+    support_link = page.get_by_test_id("stPageLink").filter(has_text=f". {expected.school_name} — ").first
     expect(support_link).to_be_visible()
 
     page.get_by_test_id("stSidebarNav").get_by_text("Муниципалитет", exact=True).click()
@@ -222,13 +222,10 @@ def test_coordinator_goes_from_region_to_a_school_and_its_deficits(page: Page, s
     expect(page.get_by_text(expected.municipality).first).to_be_visible()
     assert parse_qs(urlparse(page.url).query)["mun"] == [expected.municipality]
 
-    with page.context.expect_page() as opened:
-        page.goto(server.url)
-        settle(page)
-        page.get_by_role("link", name=expected.school_name, exact=True).first.click()
-    school = opened.value
-    school.set_default_timeout(PAGE_TIMEOUT_MS)
-    settle(school)
+    page.goto(server.url)
+    settle(page)
+    school = page
+    open_school_from_support_list(school, expected.school_name)
     assert parse_qs(urlparse(school.url).query)["inn"] == [expected.school_inn]
     expect(school.get_by_role("heading", name=expected.school_name)).to_be_visible()
     assert metric_value(school, "Общий уровень") == expected.school_level
@@ -263,6 +260,59 @@ def test_coordinator_takes_a_schools_interview_pack(page: Page, server: Server, 
     assert len({name.split("/")[0] for name in names}) == 1
     assert sorted(name.rsplit(".", 1)[1] for name in names) == ["docx", "docx", "xlsx"]
     assert all(name.split("/")[1].startswith(expected.school_inn) for name in names)
+
+
+SAME_DOCUMENT = "() => window.sameDocumentMarker === true"
+"""True while the browser shows the document the test marked: no reload, no new tab happened."""
+
+
+def mark_document(page: Page) -> None:
+    page.evaluate("() => { window.sameDocumentMarker = true; }")
+
+
+def open_school_from_support_list(page: Page, school_name: str) -> None:
+    """Click the school's line in «Кому помочь в первую очередь» and wait for «Школа» to draw."""
+    page.get_by_test_id("stPageLink").filter(has_text=f". {school_name} — ").first.click()
+    page.wait_for_url("**/school?**")
+    settle(page)
+
+
+def click_first_row(page: Page, table: str) -> None:
+    """Select the first row of the dataframe matched by the `table` selector, by its row marker (the
+    grid is a canvas: the marker sits left of the first row, under a 35 px header)."""
+    grid = page.locator(table).first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+
+
+def test_a_school_opens_in_the_same_tab_from_a_link_and_from_a_table_row(page: Page, server: Server):
+    """The support list's link and a row of the municipality table open «Школа» in this tab: the
+    same page object and document (no reload, no new tab), the URL now naming the school."""
+    expected = server.expected
+    page.goto(server.url)
+    settle(page)
+    mark_document(page)
+    open_school_from_support_list(page, expected.school_name)
+    assert page.evaluate(SAME_DOCUMENT)
+    assert page.context.pages == [page]
+    query = parse_qs(urlparse(page.url).query)
+    assert query["inn"] == [expected.school_inn]
+    assert query["round"] == [expected.round_name]
+    expect(page.get_by_role("heading", name=expected.school_name)).to_be_visible()
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Муниципалитет", exact=True).click()
+    settle(page)
+    assert page.evaluate(SAME_DOCUMENT)
+    expect(page.get_by_role("heading", name="Таблица школ")).to_be_visible()
+    click_first_row(page, '[data-testid="stDataFrame"]:below(:text("Таблица школ"))')
+    page.wait_for_url("**/school?**")
+    settle(page)
+    assert page.evaluate(SAME_DOCUMENT)
+    assert page.context.pages == [page]
+    assert parse_qs(urlparse(page.url).query)["mun"] == [expected.municipality]
+    expect(page.get_by_role("heading", name="Школа", exact=True)).to_be_visible()
+    assert metric_value(page, "Общий уровень")
 
 
 PAGE_PATHS = {

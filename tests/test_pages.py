@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics import views
 from analytics.db import open_store
-from analytics.deficits import school_deficits
+from analytics.deficits import deficit_frequency, school_deficits
 from analytics.loading import Upload, import_uploads
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
@@ -25,6 +25,7 @@ from tests.conftest import EXAMPLES, metrics
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
+KIROVSK = "Кировский муниципальный район"
 NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
 PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "upload")
 
@@ -127,12 +128,12 @@ class TestRegionPage:
     def test_support_list_gives_each_school_its_reason(self, open_app, examples_db):
         """The short list starts with the capped school and says why, in words."""
         at = open_app(examples_db)
-        support = next(m.value for m in at.markdown if m.value.startswith("1. "))
-        first = support.splitlines()[0]
-        assert "МОБУ «СОШ №1»" in first
-        assert f"inn={BELOW_BASIC_INN}" in first
-        assert "ниже базового по 1 направлению; не выполнен критический показатель" in first
-        assert len(support.splitlines()) == 4
+        support = [link.proto for link in at.page_link if link.proto.label[:1].isdigit()]
+        first = support[0]
+        assert "МОБУ «СОШ №1»" in first.label
+        assert f"inn={BELOW_BASIC_INN}" in first.query_string
+        assert "ниже базового по 1 направлению; не выполнен критический показатель" in first.label
+        assert len(support) == 4
 
     def test_offers_the_analytic_report_of_the_filtered_scope(self, open_app, examples_db):
         """The report button names the municipality when one is chosen."""
@@ -181,6 +182,18 @@ class TestMunicipalityPage:
         at.selectbox(key="municipality_sort").set_value("по общему баллу, сначала низкий").run()
         assert frame(at, "points_change")["points"].iloc[0] == 42
 
+    def test_level_filter_and_sort_are_in_the_url_both_ways(self, open_app, examples_db):
+        """A link with ?level=…&sort=… opens the same table; changing them rewrites the link."""
+        lowest_first = "по общему баллу, сначала низкий"
+        at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK, level="высокий", sort=lowest_first)
+        assert at.multiselect(key="municipality_levels").value == ["высокий"]
+        assert at.selectbox(key="municipality_sort").value == lowest_first
+        assert frame(at, "points_change")["level"].tolist() == ["высокий", "высокий"]
+        at.multiselect(key="municipality_levels").set_value(["базовый", "высокий"]).run()
+        at.selectbox(key="municipality_sort").set_value("по названию").run()
+        assert at.query_params["level"] == ["базовый", "высокий"]
+        assert at.query_params["sort"] == "по названию"
+
 
 class TestMunicipalityHeatmap:
     def test_a_long_municipality_draws_its_first_schools(self, open_app, examples_db, monkeypatch):
@@ -190,7 +203,7 @@ class TestMunicipalityHeatmap:
         monkeypatch.setattr(views, "HEATMAP_ROWS", 2)
         at = open_app(examples_db, "municipality", mun=VSEVOLOZHSK, round=SPRING)
         assert any(c.value.startswith("Школ на карте: 2 из ") for c in at.caption)
-        assert len(frame(at, "link")) > 2
+        assert len(frame(at, "inn")) > 2
 
 
 class TestSchoolPage:
@@ -234,23 +247,117 @@ class TestSchoolPage:
             "Повестка собеседования (docx)",
         ]
 
-    def test_unknown_inn_in_a_link_is_reported(self, open_app, examples_db):
-        """A link to a school that did not pass the round says so instead of failing."""
+    def test_unknown_inn_in_a_link_is_reported_and_nothing_shown(self, open_app, examples_db):
+        """A link to a school that did not pass the round says so and shows no other school."""
         at = open_app(examples_db, "school", inn="0000000000")
         assert any("Школа с ИНН 0000000000 не проходила самодиагностику" in w.value for w in at.warning)
+        assert not at.main.header
+        assert not at.metric
+        assert at.selectbox(key="school_pick").value is None
 
-    def test_a_link_to_a_school_outside_the_filters_still_opens_it(self, open_app, examples_db):
-        """A school of Kirov linked while the sidebar is filtered to Vsevolozhsk opens its profile."""
+    def test_without_a_school_it_asks_for_one_among_the_filtered(self, open_app, examples_db):
+        """No ИНН in the URL: no arbitrary school, a picker of the sidebar's schools instead."""
+        at = open_app(examples_db, "school", mun=KIROVSK)
+        assert "Выберите школу в списке выше" in [i.value for i in at.info]
+        assert not at.main.header
+        assert not at.metric
+        picker = at.selectbox(key="school_pick")
+        assert picker.value is None
+        assert picker.options
+        assert all(option.endswith(f" — {KIROVSK}") for option in picker.options)
+
+    def test_a_school_outside_the_filters_is_not_shown_and_the_filters_can_be_cleared(
+        self, open_app, examples_db
+    ):
+        """A Kirov school with the sidebar on Vsevolozhsk: why it is hidden, then shown once cleared."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN, mun=VSEVOLOZHSK)
+        hidden = f"не входит в выбранные фильтры: муниципалитет «{VSEVOLOZHSK}»"
+        assert any(hidden in w.value for w in at.warning)
+        assert not at.main.header
+        at.button(key="school_clear_filters").click().run()
         assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
-        assert not any("не проходила" in w.value for w in at.warning)
+        assert "mun" not in at.query_params
+
+    def test_changing_the_municipality_hides_the_school_of_another(self, open_app, examples_db):
+        """The sidebar moved to Vsevolozhsk while a Kirov school is open: it is no longer shown."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
+        at.selectbox(key="shared_select_mun").set_value(VSEVOLOZHSK).run()
+        assert not at.main.header
+        assert any("не входит в выбранные фильтры" in w.value for w in at.warning)
+
+    def test_unknown_round_in_a_link_is_reported_and_nothing_shown(self, open_app, examples_db):
+        """?round=… naming no stored round: said in Russian, no figures of another round instead."""
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        at.query_params["round"] = "Зима 1999"
+        at.run()
+        assert "Раунда «Зима 1999» в базе нет — проверьте ссылку или выберите раунд в боковой панели" in [
+            e.value for e in at.error
+        ]
+        assert not at.main.header
+        assert not at.metric
+        at.button(key="unknown_round_show_default").click().run()
+        assert "МОБУ «СОШ №1»" in [h.value for h in at.header]
 
     def test_picking_another_school_updates_the_url(self, open_app, examples_db):
         """The school selector writes ?inn=…, so the profile can be shared."""
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
-        at.selectbox(key="shared_select_inn").set_value("4726073598").run()
+        at.selectbox(key="school_pick").set_value("4726073598").run()
         assert at.query_params["inn"] == "4726073598"
         assert metrics(at)["Общий уровень"] == "высокий"
+
+
+class TestSchoolsOpenInTheSameSession:
+    """A selected row (or a support-list link) switches to «Школа» with the school's query."""
+
+    @staticmethod
+    def select_row(at: AppTest, key: str, row: int = 0) -> AppTest:
+        at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+        return at.run()
+
+    @staticmethod
+    def assert_on_school(at: AppTest, inn: str) -> None:
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.query_params["inn"] == inn
+        assert at.title[0].value == "Школа"
+        assert at.main.header, texts(at)
+
+    def test_support_list_links_open_the_school_with_its_query(self, open_app, examples_db):
+        at = open_app(examples_db, "region")
+        first = at.page_link[0].proto
+        assert first.label.startswith("1. МОБУ «СОШ №1» — Кировский")
+        assert "inn=4723257880" in first.query_string
+        assert "round=" in first.query_string
+
+    @pytest.mark.parametrize(
+        ("page", "key", "query"),
+        [
+            ("region", "region_below_basic_table", {}),
+            ("municipality", "municipality_table", {"mun": KIROVSK}),
+            ("credibility", "credibility_flags", {}),
+        ],
+    )
+    def test_a_selected_row_opens_the_school(self, open_app, examples_db, page, key, query):
+        at = open_app(examples_db, page, **query)
+        table = next(t for t in at.dataframe if t.key == key)
+        data = table.value
+        inn = data["inn"].iloc[0] if "inn" in data.columns else None
+        self.select_row(at, key)
+        assert at.query_params["round"] == SPRING
+        self.assert_on_school(at, inn or at.query_params["inn"])
+
+    def test_a_school_sharing_a_deficit_opens(self, open_app, examples_db):
+        at = open_app(examples_db, "deficits")
+        at.selectbox(key="deficits_indicator").set_value("general:10").run()
+        inn = frame(at, "answer_current")["inn"].iloc[0]
+        self.assert_on_school(self.select_row(at, "deficits_sharing_table"), inn)
+
+    def test_a_mentor_opens_from_the_school_page(self, open_app, examples_db):
+        at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
+        mentors = frame(at, "mentor_name")
+        row = int(mentors["mentor_inn"].notna().to_numpy().argmax())
+        mentor = mentors["mentor_inn"].iloc[row]
+        self.assert_on_school(self.select_row(at, "school_mentors_table", row), mentor)
 
 
 class TestDeficitsPage:
@@ -259,6 +366,18 @@ class TestDeficitsPage:
         at = open_app(examples_db, "deficits")
         at.selectbox(key="deficits_indicator").set_value("general:10").run()
         assert len(frame(at, "answer_current")) == 10
+
+    def test_the_indicator_is_in_the_url_both_ways(self, open_app, examples_db):
+        """?indicator=general:10 opens that indicator's schools; choosing another rewrites the link."""
+        at = open_app(examples_db, "deficits", indicator="general:10")
+        assert at.selectbox(key="deficits_indicator").value == "general:10"
+        assert len(frame(at, "answer_current")) == 10
+        con = open_store(examples_db)
+        choices = views.deficit_choices(deficit_frequency(con, get_round(con, SPRING)))
+        con.close()
+        other = next(key for key in choices if key != "general:10")
+        at.selectbox(key="deficits_indicator").set_value(other).run()
+        assert at.query_params["indicator"] == other
 
     def test_top_deficits_per_track_respect_the_limit(self, open_app, examples_db):
         """Three indicators per track when the slider says three."""
@@ -333,6 +452,21 @@ class TestUploadPage:
         at.switch_page("pages/region.py").run()
         assert NO_DATA in [i.value for i in at.info]
 
+    def test_an_emptied_round_is_offered_for_removal_and_stops_being_the_default(self, open_app, tmp_path):
+        """Withdrawing the only import of «Весна 2026» offers to remove that round; once removed, the
+        sidebar starts at «Осень 2025»; a fresh session never starts at the empty round."""
+        db = build_store(tmp_path / "examples.duckdb")
+        at = open_app(db, "upload")
+        at.selectbox(key="upload_withdraw_id").set_value(2)
+        at.checkbox(key="upload_withdraw_sure").check().run()
+        at.button(key="upload_withdraw").click().run()
+        assert any("В раундах «Весна 2026» нет ни одной действующей загрузки" in w.value for w in at.warning)
+        fresh = open_app(db, "region")
+        assert fresh.selectbox(key="shared_select_round").value == AUTUMN
+        at.button(key="upload_remove_round").click().run()
+        assert any("Раунд «Весна 2026» удалён" in s.value for s in at.success)
+        assert at.selectbox(key="shared_select_round").options == [AUTUMN]
+
     def test_roster_upload_gives_participation(self, open_app, tmp_path):
         """With a roster of two Кировский schools, one passed: the overview says 1 of 2."""
         db = build_store(tmp_path / "examples.duckdb")
@@ -347,15 +481,15 @@ class TestUploadPage:
 
 
 class TestTableHelpers:
-    def test_school_link_is_what_urlencode_writes(self):
-        """Links to a school quote Cyrillic, spaces and «» exactly as urlencode does."""
-        from pages._shared import school_url
+    def test_school_query_names_the_school_its_municipality_and_the_round(self):
+        """A school opened from a list keeps the round shown; without one the round is left out."""
+        from pages._shared import school_query
 
         rnd = Round(1, "Весна 2026", dt.date(2026, 4, 1), "demo-2025")
-        municipality = "Лужский муниципальный район «Север»"
-        expected = "school?" + urlencode({"inn": "4700000001", "mun": municipality, "round": rnd.name})
-        assert school_url("4700000001", municipality, Filters(rnd)) == expected
-        assert school_url("4700000001", municipality, Filters(None)) == expected.split("&round=")[0]
+        expected = {"inn": "4700000001", "mun": VSEVOLOZHSK, "round": rnd.name}
+        assert school_query("4700000001", VSEVOLOZHSK, Filters(rnd)) == expected
+        without_round = {"inn": "4700000001", "mun": VSEVOLOZHSK}
+        assert school_query("4700000001", VSEVOLOZHSK, Filters(None)) == without_round
 
     def test_level_colours_only_for_tables_short_enough(self):
         """A table of STYLED_ROWS rows is coloured; a longer one keeps its levels as plain text."""

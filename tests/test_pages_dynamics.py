@@ -62,6 +62,25 @@ class TestDynamicsPage:
             "Только в одном раунде": "2",
         }
 
+    def test_the_round_pair_is_in_the_url_both_ways(self, open_app, dynamics_db):
+        """A link with ?from=…&to=… opens that pair; changing a picker rewrites the link."""
+        at = open_app(dynamics_db, "dynamics", **{"from": AUTUMN, "to": SPRING})
+        assert at.selectbox(key=f"dynamics_from_{AUTUMN}").value == AUTUMN
+        assert at.selectbox(key=f"dynamics_to_{AUTUMN}").value == SPRING
+        at.selectbox(key=f"dynamics_from_{AUTUMN}").set_value(SPRING).run()
+        at.selectbox(key=f"dynamics_to_{AUTUMN}").set_value(AUTUMN).run()
+        assert (at.query_params["from"], at.query_params["to"]) == (SPRING, AUTUMN)
+        assert metrics(at)["Школ в обоих раундах"] == "20"
+
+    def test_a_mover_opens_the_school_in_the_same_session(self, open_app, dynamics_db):
+        """Selecting a riser switches to «Школа» with that school's ИНН in the URL."""
+        at = open_app(dynamics_db, "dynamics")
+        inn = table(at, "level_from")["inn"].iloc[0]
+        at.session_state["dynamics_risers"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+        at.run()
+        assert at.query_params["inn"] == inn
+        assert at.title[0].value == "Школа"
+
     def test_transition_matrix_counts_and_shares(self, open_app, dynamics_db):
         """The matrix shows counts per level pair; shares of small rows read «мало данных»."""
         at = open_app(dynamics_db, "dynamics")
@@ -136,6 +155,16 @@ class TestCredibilityPage:
         at.multiselect(key="credibility_rule_filter").set_value(["identical_answers"]).run()
         flags = table(at, "evidence")
         assert flags["inn"].tolist() == [test_credibility.COPY_LUGA]
+
+    def test_the_rule_filter_is_in_the_url_both_ways(self, open_app, credibility_db):
+        """?rule=… opens the list kept to that rule; choosing rules rewrites the link."""
+        at = open_app(credibility_db, "credibility", round=AUTUMN, mun=LUGA, rule="identical_answers")
+        assert at.multiselect(key="credibility_rule_filter").value == ["identical_answers"]
+        assert table(at, "evidence")["inn"].tolist() == [test_credibility.COPY_LUGA]
+        at.multiselect(key="credibility_rule_filter").set_value([]).run()
+        assert "rule" not in at.query_params
+        at.multiselect(key="credibility_rule_filter").set_value(["identical_answers", "all_max"]).run()
+        assert at.query_params["rule"] == ["identical_answers", "all_max"]
 
     def test_first_round_has_no_jump_flags(self, open_app, credibility_db):
         """The spring round has no earlier round, so no school jumped."""

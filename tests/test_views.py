@@ -319,6 +319,26 @@ class TestSchool:
         """An unknown ИНН gives no profile, so the page can say so."""
         assert views.school_profile(store, get_round(store, SPRING), "0000000000") is None
 
+    def test_a_school_is_shown_only_inside_the_filters(self, store):
+        """Kirov's school passes «all» and its own municipality; Vsevolozhsk's filter names why not."""
+        spring = get_round(store, SPRING)
+        assert views.school_choice(store, spring, BELOW_BASIC_INN).shown.inn == BELOW_BASIC_INN
+        assert views.school_choice(store, spring, BELOW_BASIC_INN, KIROVSK).problem(spring) is None
+        outside = views.school_choice(store, spring, BELOW_BASIC_INN, VSEVOLOZHSK, "коррекционная")
+        assert outside.shown is None
+        assert outside.filtered_out_by == (f"муниципалитет «{VSEVOLOZHSK}»", "тип «коррекционная»")
+        assert outside.problem(spring).startswith(f"Школа «МОБУ «СОШ №1»» ({KIROVSK}, тип:")
+
+    def test_no_school_asked_and_a_school_outside_the_round(self, store):
+        """No ИНН is no problem (the page asks for one); an unknown ИНН is named with the round."""
+        spring = get_round(store, SPRING)
+        assert views.school_choice(store, spring, None).problem(spring) is None
+        unknown = views.school_choice(store, spring, "0000000000")
+        assert unknown.shown is None
+        assert unknown.problem(spring) == (
+            "Школа с ИНН 0000000000 не проходила самодиагностику в раунде «Весна 2026»"
+        )
+
     def test_thresholds_are_the_rubric_minimums_of_each_level(self, store):
         """Total first, with the general form's thresholds 40 / 60 / 85."""
         thresholds = views.school_thresholds(store, get_round(store, SPRING), BELOW_BASIC_INN)
