@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import views
 from analytics.db import open_store
-from analytics.deficits import deficit_frequency, school_deficits
+from analytics.deficits import deficit_frequency, pooled_deficit_frequency, school_deficits
 from analytics.loading import Upload, import_uploads
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
@@ -373,7 +373,9 @@ class TestDeficitsPage:
         assert at.selectbox(key="deficits_indicator").value == "general:10"
         assert len(frame(at, "answer_current")) == 10
         con = open_store(examples_db)
-        choices = views.deficit_choices(deficit_frequency(con, get_round(con, SPRING)))
+        choices = views.deficit_choices(
+            pooled_deficit_frequency(deficit_frequency(con, get_round(con, SPRING)))
+        )
         con.close()
         other = next(key for key in choices if key != "general:10")
         at.selectbox(key="deficits_indicator").set_value(other).run()
