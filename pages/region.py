@@ -5,6 +5,7 @@ import streamlit as st
 from analytics import views
 from analytics.documents import analytic_report_docx
 from analytics.documents.common import safe_file_name
+from analytics.mentors import internship_sites, mentor_rules
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from pages._shared import (
     SCHOOL_ROW_HINT,
@@ -98,6 +99,34 @@ else:
             "critical_failed": st.column_config.TextColumn(
                 "Невыполненные критические показатели", width="large"
             ),
+        },
+    )
+
+st.subheader("Стажировочные площадки")
+st.caption(mentor_rules().explained())
+names = cached(views.scope_names, rnd)
+track = st.selectbox(
+    "Направление",
+    [code for code in names if code != TOTAL_SCOPE],
+    format_func=names.get,
+    key="region_sites_track",
+)
+sites = cached(internship_sites, rnd, track, filters.municipality)
+if sites.empty:
+    st.info(f"По направлению «{names[track]}» подходящих школ уровня «{LEVELS[-1]}» нет")
+else:
+    st.caption(f"Подходящих школ по направлению: {int(sites['hosts_in_track'].iloc[0])}; показаны лучшие")
+    st.caption(SCHOOL_ROW_HINT)
+    school_table(
+        sites,
+        filters,
+        key="region_sites_table",
+        hide_index=True,
+        column_order=["name", "municipality", "reason"],
+        column_config={
+            "name": st.column_config.TextColumn("Школа", width="medium"),
+            "municipality": "Муниципалитет",
+            "reason": st.column_config.TextColumn("Почему", width="large"),
         },
     )
 

@@ -15,9 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import views
+from analytics.credibility import flag_schools, flagged_inns
 from analytics.db import open_store
 from analytics.deficits import deficit_frequency, pooled_deficit_frequency, school_deficits
 from analytics.loading import Upload, import_uploads
+from analytics.mentors import internship_sites
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
 from tests.conftest import EXAMPLES, metrics
@@ -148,6 +150,22 @@ class TestRegionPage:
         assert below["inn"].tolist() == [BELOW_BASIC_INN]
         assert below["tracks_lowest"].tolist() == ["Знание"]
         assert "участие неизвестно — реестр не загружен" in texts(at)
+
+    def test_internship_sites_of_a_track_with_reasons_and_no_flagged_school(self, open_app, examples_db):
+        """The sites of the chosen track are the engine's short list: reasons carry the points, and
+        no school with a credibility question is among them."""
+        at = open_app(examples_db)
+        at.selectbox(key="region_sites_track").set_value("health").run()
+        sites = frame(at, "reason")
+        con = open_store(examples_db)
+        rnd = get_round(con, SPRING)
+        expected = internship_sites(con, rnd, "health")
+        flagged = flagged_inns(flag_schools(con, rnd))
+        con.close()
+        assert sites["inn"].tolist() == expected["inn"].tolist()
+        assert len(sites) > 0
+        assert sites["reason"].str.startswith("«Здоровье»: ").all()
+        assert flagged.isdisjoint(sites["inn"])
 
     def test_filters_that_match_no_school_say_so(self, open_app, tmp_path):
         """A round with only general schools has no correctional ones to show."""
