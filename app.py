@@ -1,8 +1,11 @@
-"""The app's router and frame: page set-up and navigation over the scripts in pages/."""
+"""The app's router and frame: page set-up, sign-in and navigation over the scripts in pages/."""
 
 import streamlit as st
 
+from pages._access import sign_in
+
 st.set_page_config(page_title="Самодиагностика «Школа Минпросвещения России»", layout="wide")
+scope = sign_in()
 
 pages = [
     st.Page("pages/region.py", title="Обзор региона", url_path="region", default=True),
@@ -11,7 +14,8 @@ pages = [
     st.Page("pages/deficits.py", title="Дефициты", url_path="deficits"),
     st.Page("pages/dynamics.py", title="Динамика", url_path="dynamics"),
     st.Page("pages/credibility.py", title="Достоверность", url_path="credibility"),
-    st.Page("pages/upload.py", title="Загрузка", url_path="upload"),
 ]
+if scope.may_change_store:
+    pages.append(st.Page("pages/upload.py", title="Загрузка", url_path="upload"))
 
 st.navigation(pages).run()
