@@ -1,9 +1,11 @@
 """The door of the app: sign-in, the session's idle expiry, sign-out and the mode banners.
 
-app.py calls `sign_in()` before the navigation, so no page runs (and no figure is read) for a
-session that is not signed in. The session keeps only the login; the role and municipality are
-read from the store on every run (pages/_shared.current_scope), so a disabled account's session
-ends at its next click. A browser reload starts a new session and asks to sign in again.
+app.py asks `signed_in()` before the navigation: a session that is not signed in gets a
+navigation of one page, `sign_in_page`, so no data page runs (and no figure is read) for it,
+whatever path its URL names, and it sees no list of pages. The session keeps only the login; the
+role and municipality are read from the store on every run (pages/_shared.current_scope), so a
+disabled account's session ends at its next click. A browser reload starts a new session and
+asks to sign in again.
 """
 
 from __future__ import annotations
@@ -36,16 +38,15 @@ FIRST_OPERATOR_COMMAND = (
 )
 
 
-def sign_in() -> Scope:
-    """The signed-in scope, with the account and sign-out in the sidebar; else the sign-in screen."""
+def signed_in() -> Scope | None:
+    """The signed-in scope, with the account and sign-out in the sidebar; None: show sign_in_page."""
     if laptop_mode():
         st.sidebar.warning(f"Однопользовательский режим без входа ({NO_LOGIN_ENV}=1): доступно всё")
         return LAPTOP_SCOPE
-    con = get_connection()
-    scope = _session_scope(con)
+    scope = _session_scope(get_connection())
     if scope is None:
         st.session_state.pop(SIGNED_IN_KEY, None)  # gone, disabled or expired: ask again
-        _sign_in_screen(con)
+        return None
     _account_sidebar(scope)
     return scope
 
@@ -79,8 +80,9 @@ def _account_sidebar(scope: Scope) -> None:
         st.rerun()
 
 
-def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> NoReturn:
+def sign_in_page() -> None:
     """The Russian sign-in form (or, in a store without accounts, how to create the first one)."""
+    con = get_connection()
     st.title("Вход")
     if not has_accounts(con):
         _no_accounts()
@@ -101,7 +103,6 @@ def _sign_in_screen(con: duckdb.DuckDBPyConnection) -> NoReturn:
             st.session_state[SIGNED_IN_KEY] = scope.login
             st.session_state[LAST_SEEN_KEY] = dt.datetime.now()
             st.rerun()
-    st.stop()
 
 
 def _no_accounts() -> NoReturn:

@@ -89,6 +89,8 @@ def test_sign_in_form_comes_first_and_refuses_a_wrong_password(app, accounts_db:
     assert at.title[0].value == "Вход"
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
     assert "Демонстрационный режим" not in texts(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/school.py")  # before signing in, the sign-in page is the only page
     sign_in(at, "op", "неверный-пароль")
     assert [e.value for e in at.error] == ["Неверный логин или пароль"]
     assert at.title[0].value == "Вход"
