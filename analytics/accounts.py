@@ -147,12 +147,27 @@ def check_school_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, rnd: Rou
     A school absent from the round is refused in the same words, so a coordinator cannot learn
     which ИНН exist elsewhere.
     """
-    if scope.role != COORDINATOR:
-        return
-    row = con.execute(query("school_municipality"), {"round_id": rnd.round_id, "inn": inn}).fetchone()
-    if row is None or row[0] != scope.municipality:
+    if _outside_scope(con, scope, rnd, [inn]):
         msg = f"Нет доступа к школе с ИНН {inn}: она не из муниципалитета «{scope.municipality}»"
         raise AccessDenied(msg)
+
+
+def check_schools_in_scope(
+    con: duckdb.DuckDBPyConnection, scope: Scope, rnd: Round, inns: list[str]
+) -> None:
+    """The same for a bulk document (a zip of checklists): one school outside refuses them all."""
+    outside = _outside_scope(con, scope, rnd, inns)
+    if outside:
+        shown = ", ".join(outside[:5]) + (f" и ещё {len(outside) - 5}" if len(outside) > 5 else "")
+        msg = f"Нет доступа к школам не из муниципалитета «{scope.municipality}»: ИНН {shown}"
+        raise AccessDenied(msg)
+
+
+def _outside_scope(con: duckdb.DuckDBPyConnection, scope: Scope, rnd: Round, inns: list[str]) -> list[str]:
+    if scope.role != COORDINATOR:
+        return []
+    params = {"round_id": rnd.round_id, "inns": list(inns), "municipality": scope.municipality}
+    return [inn for (inn,) in con.execute(query("schools_out_of_municipality"), params).fetchall()]
 
 
 # --- passwords -----------------------------------------------------------------------------

@@ -35,7 +35,14 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics.accounts import AccessDenied, Scope, account_scope, check_school_in_scope, resolve_municipality
+from analytics.accounts import (
+    AccessDenied,
+    Scope,
+    account_scope,
+    check_school_in_scope,
+    check_schools_in_scope,
+    resolve_municipality,
+)
 from analytics.config import db_path_from_env
 from analytics.db import open_store
 from analytics.demo_db import ensure_demo_database
@@ -413,10 +420,18 @@ def download_document(
 
 
 def bulk_checklists(rnd: Round, inns: list[str], *, scope_label: str, key: str) -> None:
-    """Prepare a zip of checklists on request (with a progress bar), then offer it for download."""
+    """Prepare a zip of checklists on request (with a progress bar), then offer it for download.
+
+    The schools are checked against the session's scope first: a coordinator's zip holds only
+    their municipality's schools, whatever list a page passes.
+    """
     if not inns:
         st.caption(f"Нет школ для чек-листов: {scope_label}")
         return
+    try:
+        check_schools_in_scope(get_connection(), current_scope(), rnd, inns)
+    except AccessDenied as error:
+        refuse(error)
     fmt = st.radio("Формат чек-листов", ["xlsx", "docx"], horizontal=True, key=f"{key}_format")
     ready_key = f"{key}_archive"
     request = (rnd.round_id, tuple(inns), fmt)

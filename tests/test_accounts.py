@@ -202,6 +202,14 @@ class TestScope:
                 accounts.check_school_in_scope(store, scope, rnd, inn)
         accounts.check_school_in_scope(store, Scope.for_observer("obs"), rnd, PRIOZERSK_INN)
 
+    def test_a_coordinator_zip_may_hold_only_their_schools(self, store):
+        rnd = get_round(store, ROUND)
+        scope = Scope.for_coordinator("kir", KIROVSK)
+        accounts.check_schools_in_scope(store, scope, rnd, [KIROVSK_INN])
+        with pytest.raises(AccessDenied, match=f"не из муниципалитета «{KIROVSK}»: ИНН {PRIOZERSK_INN}$"):
+            accounts.check_schools_in_scope(store, scope, rnd, [KIROVSK_INN, PRIOZERSK_INN])
+        accounts.check_schools_in_scope(store, Scope.for_region_operator("op"), rnd, [PRIOZERSK_INN])
+
 
 class TestImportsNameTheActor:
     def test_import_and_withdrawal_are_logged_with_the_actor(self, con, rubric, tmp_path: Path):

@@ -190,3 +190,13 @@ def test_demo_store_names_its_accounts(app, tmp_path: Path):
     at = sign_in(at, "demo-coordinator", coordinator["Пароль"])
     assert at.title[0].value == "Обзор региона"
     assert at.sidebar.selectbox(key="shared_own_municipality").value == coordinator["Муниципалитет"]
+
+
+def test_coordinator_zip_of_checklists_is_their_municipality(app, accounts_db: Path):
+    at = sign_in(app(accounts_db), "vsev")
+    at.switch_page("pages/municipality.py").run()
+    at.radio(key="municipality_checklist_scope").set_value("все школы в таблице").run()
+    at.button(key="municipality_checklists_prepare").click().run()
+    assert not at.exception
+    assert not at.error
+    assert at.get("download_button")
