@@ -10,10 +10,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from analytics.accounts import add_demo_accounts
 from analytics.db import open_store
 from analytics.demo import DemoRegion, write_demo_region
 from analytics.loading import Upload, import_uploads
 from analytics.roster import import_roster
+from analytics.views import municipalities
 
 Progress = Callable[[float, str], None]
 
@@ -27,7 +29,11 @@ def build_demo_database(
     exports_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> DemoRegion:
-    """Write the demo exports (to `exports_dir` or a temporary folder) and import them all."""
+    """Write the demo exports (to `exports_dir` or a temporary folder) and import them all.
+
+    The store is marked as the demo and gets one account per role (the coordinator's is the first
+    municipality), so `make run` signs in with the accounts its login page names.
+    """
     step = progress or (lambda _fraction, _text: None)
     con = open_store(db_path)
     try:
@@ -40,6 +46,7 @@ def build_demo_database(
                 step((k + 1) / (len(region.rounds) + 1), f"Загрузка раунда «{demo_round.name}»")
                 uploads = [Upload.from_path(path) for path in demo_round.files]
                 import_uploads(con, uploads, demo_round.name, date=demo_round.date)
+            add_demo_accounts(con, municipalities(con)[0])
     finally:
         con.close()
     step(1.0, "Демонстрационная база готова")

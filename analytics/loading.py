@@ -24,6 +24,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from analytics.accounts import Scope, require_operator
+from analytics.audit import actor_login, record
 from analytics.errors import ImportRejected, Location, NotFound, Problem
 from analytics.parsing import parse_export
 from analytics.records import ParsedFile
@@ -171,9 +173,18 @@ def _collector_paused() -> Iterator[None]:
 
 
 def commit_import(
-    con: duckdb.DuckDBPyConnection, plan: ImportPlan, progress: Progress | None = None
+    con: duckdb.DuckDBPyConnection,
+    plan: ImportPlan,
+    progress: Progress | None = None,
+    *,
+    actor: Scope | str | None = None,
 ) -> ImportReport:
-    """Write a valid plan in one transaction; raise ImportRejected for an invalid one."""
+    """Write a valid plan in one transaction; raise ImportRejected for an invalid one.
+
+    `actor` (a signed-in scope, or the command line's login) is refused unless it may change the
+    store, and is written to the import log and the audit log.
+    """
+    require_operator(actor, "Загрузка выгрузок")
     if not plan.is_valid:
         raise ImportRejected(plan.problems)
     report = ImportReport(None, plan.round.name, plan.files, plan.already_loaded)
@@ -182,7 +193,8 @@ def commit_import(
     step = progress or (lambda _fraction, _text: None)
     con.execute("begin transaction")
     try:
-        import_id = _write_import(con, plan, step)
+        import_id = _write_import(con, plan, step, actor_login(actor))
+        record(con, actor, "import", {"import_id": import_id, "round": plan.round.name})
         step(0.8, "Пересчёт баллов и уровней")
         refresh_round(con, plan.round.round_id)
         con.execute("commit")
@@ -205,14 +217,19 @@ def import_uploads(
     methodology: str | None = None,
     date: dt.date | None = None,
     progress: Progress | None = None,
+    actor: Scope | str | None = None,
 ) -> ImportReport:
     """Plan and commit in one call: the command line's and the demo's way in."""
+    require_operator(actor, "Загрузка выгрузок")
     plan = plan_import(con, uploads, round_name, methodology=methodology, date=date)
-    return commit_import(con, plan, progress)
+    return commit_import(con, plan, progress, actor=actor)
 
 
-def withdraw_import(con: duckdb.DuckDBPyConnection, import_id: int) -> str:
-    """Take an import back: the answers it replaced are in force again."""
+def withdraw_import(
+    con: duckdb.DuckDBPyConnection, import_id: int, *, actor: Scope | str | None = None
+) -> str:
+    """Take an import back: the answers it replaced are in force again. `actor` as for commit_import."""
+    require_operator(actor, "Отзыв загрузки")
     row = con.execute(
         "select round_id, withdrawn_at from imports where import_id = ?", [import_id]
     ).fetchone()
@@ -228,6 +245,7 @@ def withdraw_import(con: duckdb.DuckDBPyConnection, import_id: int) -> str:
             "update imports set withdrawn_at = ?, status = 'отозвана' where import_id = ?",
             [dt.datetime.now(), import_id],
         )
+        record(con, actor, "withdrawal", {"import_id": import_id})
         refresh_round(con, round_id)
         con.execute("commit")
     except Exception:
@@ -296,13 +314,15 @@ def _count_changes(con: duckdb.DuckDBPyConnection, plan: ImportPlan) -> None:
             plan.replaced_count += 1
 
 
-def _write_import(con: duckdb.DuckDBPyConnection, plan: ImportPlan, step: Progress) -> int:
+def _write_import(
+    con: duckdb.DuckDBPyConnection, plan: ImportPlan, step: Progress, imported_by: str | None
+) -> int:
     r = plan.round
     if plan.round_is_new:
         con.execute("insert into rounds values (?, ?, ?, ?)", [r.round_id, r.name, r.date, r.methodology])
     import_id = con.execute("select coalesce(max(import_id), 0) + 1 from imports").fetchone()[0]
     con.execute(
-        "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, 'загружена', null)",
+        "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, 'загружена', null, ?)",
         [
             import_id,
             r.round_id,
@@ -312,6 +332,7 @@ def _write_import(con: duckdb.DuckDBPyConnection, plan: ImportPlan, step: Progre
             plan.replaced_count,
             plan.unchanged_count,
             plan.answers_count,
+            imported_by,
         ],
     )
     con.executemany(

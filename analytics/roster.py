@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from analytics.accounts import Scope, require_operator
+from analytics.audit import record
 from analytics.errors import ImportRejected, Location, Problem
 from analytics.loading import Upload
 from analytics.parsing import read_table_rows
@@ -51,8 +53,14 @@ class RosterSchool:
     is_correctional: bool | None
 
 
-def import_roster(con: duckdb.DuckDBPyConnection, upload: Upload) -> int:
-    """Replace the roster with the file's schools; raise ImportRejected listing every problem."""
+def import_roster(
+    con: duckdb.DuckDBPyConnection, upload: Upload, *, actor: Scope | str | None = None
+) -> int:
+    """Replace the roster with the file's schools; raise ImportRejected listing every problem.
+
+    `actor` is refused unless it may change the store, and named in the audit log.
+    """
+    require_operator(actor, "Загрузка реестра")
     schools, problems = read_roster(upload)
     if problems:
         raise ImportRejected(problems)
@@ -73,6 +81,7 @@ def import_roster(con: duckdb.DuckDBPyConnection, upload: Upload) -> int:
         con.execute("insert into roster by name select * from incoming_roster")
         con.unregister("incoming_roster")
         refresh_schools(con)
+        record(con, actor, "roster_import", {"file": upload.name, "schools": len(schools)})
         con.execute("commit")
     except Exception:
         con.execute("rollback")

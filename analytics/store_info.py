@@ -14,13 +14,14 @@ if TYPE_CHECKING:
 
 
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The import log, newest first: files, checksums, counts, round, time and status."""
+    """The import log, newest first: files, checksums, counts, round, time, who imported, status."""
     return con.execute(
         """
         select
             i.import_id,
             r.name as round,
             i.imported_at,
+            i.imported_by,
             string_agg(f.file_name, ', ' order by f.file_name) as files,
             string_agg(f.sha256, ', ' order by f.file_name) as sha256,
             sum(f.rows_count)::integer as rows,

@@ -11,10 +11,15 @@ Why several people can use one app at once:
 
 The filters live in the session (so they survive a page switch) and in the URL query string (so a
 link opens the same view for a colleague): `?round=…&mun=…&type=…`.
+
+Who is asking (pages/_access.py signs them in before any page runs) limits what a page reads: a
+coordinator's municipality filter is fixed to their own, and a `?mun=` or `?inn=` of another
+municipality stops the page with the engine's refusal (analytics.accounts).
 """
 
 from __future__ import annotations
 
+import os
 import runpy
 import threading
 from collections.abc import Callable
@@ -29,6 +34,14 @@ from pandas.io.formats.style import Styler
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import palette
+from analytics.accounts import (
+    AccessDenied,
+    Scope,
+    account_scope,
+    check_school_in_scope,
+    check_schools_in_scope,
+    resolve_municipality,
+)
 from analytics.config import db_path_from_env
 from analytics.db import open_store
 from analytics.demo_db import ensure_demo_database
@@ -52,6 +65,12 @@ MUNICIPALITY_PARAM = "mun"
 SCHOOL_TYPE_PARAM = "type"
 ALL_MUNICIPALITIES = "Все муниципалитеты"
 ALL_SCHOOL_TYPES = "Все типы"
+SCHOOL_PARAM = "inn"
+SIGNED_IN_KEY = "access_login"
+"""The session's signed-in login; the scope itself is read from the store on every run."""
+NO_LOGIN_ENV = "SAMODIAG_NO_LOGIN"
+LAPTOP_SCOPE = Scope.for_region_operator("local")
+"""Who works in single-user laptop mode (SAMODIAG_NO_LOGIN=1): the operator, audited as «local»."""
 
 LEVEL_COLORS = dict(zip(LEVELS, palette.LEVEL_COLORS, strict=True))
 LEVEL_TEXT_COLORS = dict(zip(LEVELS, palette.LEVEL_TEXT_COLORS, strict=True))
@@ -105,6 +124,43 @@ def write_store(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             st.cache_data.clear()
 
 
+def write_log(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A write that changes no figure (a sign-in and its audit entry): one at a time, caches kept,
+    so thirty people signing in do not make everyone's pages recompute."""
+    with _write_lock():
+        return func(get_connection(), *args, **kwargs)
+
+
+def laptop_mode() -> bool:
+    """Single-user mode without sign-in: only when SAMODIAG_NO_LOGIN=1 is set explicitly."""
+    return os.environ.get(NO_LOGIN_ENV, "").strip() == "1"
+
+
+def current_scope() -> Scope:
+    """Who this session is; app.py signed them in before any page ran (else the run stops here)."""
+    if laptop_mode():
+        return LAPTOP_SCOPE
+    login = st.session_state.get(SIGNED_IN_KEY)
+    scope = account_scope(get_connection(), login) if login else None
+    if scope is None:
+        st.stop()
+    return scope
+
+
+def refuse(error: AccessDenied) -> NoReturn:
+    """Show the engine's refusal and stop the page: nothing of what was asked is drawn."""
+    st.error(str(error))
+    st.stop()
+
+
+def require_operator_page() -> Scope:
+    """The operator's scope on a page that changes the store; anyone else is refused."""
+    scope = current_scope()
+    if not scope.may_change_store:
+        refuse(AccessDenied(f"Эта страница доступна только региональному оператору, вы — {scope.role_name}"))
+    return scope
+
+
 def _route_through_app() -> None:
     # Streamlit treats a folder named pages/ beside app.py as the legacy multipage layout until
     # some run calls st.navigation (and AppTest resets that before every run). Meanwhile a request
@@ -121,20 +177,46 @@ def _route_through_app() -> None:
 def _sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
     """Round, municipality and school type from the sidebar, kept in the session and the URL."""
     _route_through_app()
+    scope = current_scope()
     rounds = {r.name: r for r in rounds_default_first(con)}
     st.sidebar.header("Фильтры")
     round_name = url_select("Раунд", list(rounds), ROUND_PARAM, sidebar=True)
-    municipality = url_select(
-        "Муниципалитет",
-        cached(municipalities),
-        MUNICIPALITY_PARAM,
-        all_label=ALL_MUNICIPALITIES,
-        sidebar=True,
-    )
+    municipality = _municipality_filter(scope)
     school_type = url_select(
         "Тип школы", list(SCHOOL_TYPES), SCHOOL_TYPE_PARAM, all_label=ALL_SCHOOL_TYPES, sidebar=True
     )
-    return Filters(rounds.get(round_name) if round_name else None, municipality, school_type)
+    filters = Filters(rounds.get(round_name) if round_name else None, municipality, school_type)
+    _check_school_param(con, scope, filters)
+    return filters
+
+
+def _municipality_filter(scope: Scope) -> str | None:
+    """The sidebar's municipality: any for the region's roles, fixed to their own for a coordinator."""
+    if scope.municipality is None:
+        return url_select(
+            "Муниципалитет",
+            cached(municipalities),
+            MUNICIPALITY_PARAM,
+            all_label=ALL_MUNICIPALITIES,
+            sidebar=True,
+        )
+    try:
+        own = resolve_municipality(scope, st.query_params.get(MUNICIPALITY_PARAM))
+    except AccessDenied as error:
+        refuse(error)
+    st.sidebar.selectbox("Муниципалитет", [own], disabled=True, key="shared_own_municipality")
+    _sync_query_param(MUNICIPALITY_PARAM, own)
+    return own
+
+
+def _check_school_param(con: duckdb.DuckDBPyConnection, scope: Scope, filters: Filters) -> None:
+    """Refuse a `?inn=` of a school outside the coordinator's municipality before the page reads it."""
+    inn = st.query_params.get(SCHOOL_PARAM)
+    if inn and filters.round is not None:
+        try:
+            check_school_in_scope(con, scope, filters.round, inn)
+        except AccessDenied as error:
+            refuse(error)
 
 
 def url_select(
@@ -459,10 +541,18 @@ BULK_KINDS = {
 
 def bulk_documents(rnd: Round, inns: list[str], *, scope_label: str, key: str) -> None:
     """Prepare a zip of interview packs or checklists on request (with a progress bar), then offer
-    it for download; packs put the schools below basic first."""
+    it for download; packs put the schools below basic first.
+
+    The schools are checked against the session's scope first: a coordinator's zip holds only
+    their municipality's schools, whatever list a page passes.
+    """
     if not inns:
         st.caption(f"Нет школ для документов: {scope_label}")
         return
+    try:
+        check_schools_in_scope(get_connection(), current_scope(), rnd, inns)
+    except AccessDenied as error:
+        refuse(error)
     kind = st.radio("Что выгрузить", list(BULK_KINDS), horizontal=True, key=f"{key}_format")
     title, fmt = BULK_KINDS[kind]
     ready_key = f"{key}_archive"

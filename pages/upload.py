@@ -8,7 +8,7 @@ from analytics.loading import Upload, commit_import, plan_import, withdraw_impor
 from analytics.roster import import_roster
 from analytics.rounds import empty_rounds, list_rounds, remove_empty_round
 from analytics.store_info import list_imports
-from pages._shared import select_round_next_run, start_page, write_store
+from pages._shared import require_operator_page, select_round_next_run, start_page, write_store
 
 DONE_KEY = "upload_done"
 
@@ -20,6 +20,7 @@ def report_done(message: str) -> None:
 
 
 con, _, _ = start_page("Загрузка", needs_round=False)
+scope = require_operator_page()  # hidden from others' navigation; the engine refuses them as well
 if done := st.session_state.pop(DONE_KEY, None):
     st.success(done)
 
@@ -106,6 +107,7 @@ if plan is not None:
                         cursor,
                         plan_import(cursor, uploads, round_name, methodology=methodology, date=date),
                         progress=lambda done, text: bar.progress(done, text=text),
+                        actor=scope,
                     )
                 )
             except SamodiagError as error:
@@ -127,6 +129,7 @@ else:
             "import_id",
             "round",
             "imported_at",
+            "imported_by",
             "files",
             "rows",
             "schools",
@@ -141,6 +144,7 @@ else:
             "import_id": "№",
             "round": "Раунд",
             "imported_at": st.column_config.DatetimeColumn("Когда", format="DD.MM.YYYY HH:mm"),
+            "imported_by": "Кто загрузил",
             "files": "Файлы",
             "rows": "Строк",
             "schools": "Школ",
@@ -164,7 +168,7 @@ else:
             )
             if st.button("Отозвать", disabled=not sure, key="upload_withdraw"):
                 try:
-                    message = write_store(withdraw_import, import_id)
+                    message = write_store(withdraw_import, import_id, actor=scope)
                 except SamodiagError as error:
                     st.error(str(error))
                 else:
@@ -194,7 +198,7 @@ st.caption(
 roster_file = st.file_uploader("Файл реестра (xlsx или csv)", type=["xlsx", "csv"], key="upload_roster_file")
 if st.button("Загрузить реестр", disabled=roster_file is None, key="upload_roster"):
     try:
-        count = write_store(import_roster, Upload(roster_file.name, roster_file.getvalue()))
+        count = write_store(import_roster, Upload(roster_file.name, roster_file.getvalue()), actor=scope)
     except SamodiagError as error:
         st.error(str(error))
     else:

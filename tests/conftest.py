@@ -42,13 +42,15 @@ def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]
     """open_app(db, page, **query) → the app run on `db`, switched to pages/<page>.py.
 
     The app opens its one cached connection from SAMODIAG_DB, so each test points the variable at
-    its store and clears Streamlit's caches around the test.
+    its store and clears Streamlit's caches around the test. The stores have no accounts, so the
+    app runs in single-user mode (SAMODIAG_NO_LOGIN=1); tests/test_pages_accounts.py signs in.
     """
     import streamlit as st  # noqa: TID251 -- Streamlit is loaded only by the tests that run the app
     from streamlit.testing.v1 import AppTest  # noqa: TID251 -- the same
 
     def run(db: Path, page: str = "region", **query: str) -> AppTest:
         monkeypatch.setenv("SAMODIAG_DB", str(db))
+        monkeypatch.setenv("SAMODIAG_NO_LOGIN", "1")
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.query_params.update(query)
         at.run()

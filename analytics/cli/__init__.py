@@ -17,10 +17,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from analytics.cli import common, documents, dynamics, methodology, plans, results, store
+from analytics.cli import common, documents, dynamics, methodology, plans, results, store, users
 from analytics.errors import SamodiagError
 
-COMMAND_MODULES = (store, results, methodology, dynamics, documents, plans)
+COMMAND_MODULES = (store, results, methodology, dynamics, documents, plans, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +51,14 @@ def store_from_args(args: argparse.Namespace) -> duckdb.DuckDBPyConnection:
     from analytics.db import open_store
 
     return open_store(args.db or db_path_from_env())
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a change made here: `cli:` and the system user who ran it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def add_excel_option(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analytics.cli.common import add_command, add_excel_option, store_from_args, write_csv, write_rows_csv
+from analytics.cli.common import (
+    add_command,
+    add_excel_option,
+    cli_actor,
+    store_from_args,
+    write_csv,
+    write_rows_csv,
+)
 from analytics.config import db_path_from_env
 from analytics.errors import SamodiagError
 
@@ -60,7 +67,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     uploads = [_read_upload(Path(name)) for name in args.files]
     con = store_from_args(args)
-    report = import_uploads(con, uploads, args.round, methodology=args.methodology, date=args.date)
+    report = import_uploads(
+        con, uploads, args.round, methodology=args.methodology, date=args.date, actor=cli_actor()
+    )
     print(report.describe())
     return 0
 
@@ -84,7 +93,7 @@ def run_imports(args: argparse.Namespace) -> int:
         if args.import_id is None:
             print("Ошибка: укажите номер загрузки: imports withdraw ID", file=sys.stderr)
             return 2
-        print(withdraw_import(con, args.import_id))
+        print(withdraw_import(con, args.import_id, actor=cli_actor()))
         return 0
     write_csv(list_imports(con), excel=args.excel)
     return 0
@@ -115,7 +124,7 @@ def run_roster(args: argparse.Namespace) -> int:
     from analytics.roster import import_roster
 
     con = store_from_args(args)
-    count = import_roster(con, _read_upload(args.file))
+    count = import_roster(con, _read_upload(args.file), actor=cli_actor())
     print(f"Реестр загружен: школ — {count}")
     return 0
 

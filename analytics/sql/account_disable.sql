@@ -1,0 +1,1 @@
+update accounts set disabled = true where login = $login

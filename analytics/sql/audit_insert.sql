@@ -1,0 +1,1 @@
+insert into audit_log ("at", login, action, details) values ($at, $login, $action, $details)

@@ -1,0 +1,7 @@
+select "at", login, action, details
+from audit_log
+where
+    ($since is null or "at" >= $since)
+    and ($login is null or login = $login)
+    and ($action is null or action = $action)
+order by entry_id

@@ -1,0 +1,1 @@
+select value from settings where name = $name
