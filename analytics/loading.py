@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from analytics.errors import ImportRejected, Location, NotFound, Problem
+from analytics.errors import ImportRejected, Location, NotFound, Problem, ProblemList
 from analytics.parsing import parse_export
 from analytics.records import ParsedFile
 from analytics.rounds import Round, find_round, plan_round
@@ -136,15 +136,16 @@ def plan_import(
             members = parse_export(upload.name, upload.data)
             parsed += members
             files.append(_summarize(upload, members))
-        problems = _round_title_problems(parsed, target.name)
+        problems = ProblemList(_round_title_problems(parsed, target.name))
         result = validate_files(parsed, RubricIndex.from_store(con, target.methodology))
+        problems.extend(result.problems)
     plan = ImportPlan(
         round=target,
         round_is_new=round_is_new,
         files=files,
         already_loaded=already,
         schools=result.schools,
-        problems=problems + result.problems,
+        problems=problems,
         duplicates_skipped=result.duplicates_skipped,
     )
     if plan.is_valid:
