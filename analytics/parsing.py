@@ -12,6 +12,7 @@ and levels are not judged here; validation does that against the rubric.
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import io
 import re
@@ -38,15 +39,31 @@ SheetRows = tuple[str | None, Iterable[Row]]
 HEADER_SEARCH_ROWS = 100
 """How far down a sheet the header row is looked for (title rows and a protocol's header block)."""
 
-MAX_ZIP_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBER_BYTES = 128 * 1024 * 1024
 """A real export is a few megabytes; a larger member is refused rather than inflated into memory."""
+MAX_ZIP_TOTAL_BYTES = 256 * 1024 * 1024
+"""All members of one archive together: many members each under the member limit are refused too."""
+MAX_ZIP_TOTAL_ROWS = 5_000_000
+"""Answer rows of all members together: a national long export (40,000 schools × 100) fits."""
+_ZIP_CHUNK = 1 << 20
+"""Members are inflated a chunk at a time, so a lying header costs one chunk past the limit."""
 
 EMPTY_FILE = "файл пуст"
 BROKEN_TABLE = "файл повреждён или не является таблицей xlsx/csv"
 BROKEN_ZIP = "архив повреждён или не является zip-архивом"
 EMPTY_ZIP = "в архиве нет ни одного файла"
 BROKEN_ZIP_MEMBER = "файл не удалось извлечь из архива: он повреждён или защищён паролем"
-TOO_LARGE_ZIP_MEMBER = "файл в архиве слишком велик для выгрузки самодиагностики"
+TOO_LARGE_ZIP_MEMBER = (
+    "файл в архиве распаковывается больше чем в {limit}: это больше любой выгрузки самодиагностики"
+)
+TOO_LARGE_ZIP = (
+    "архив распаковывается больше чем в {limit}: это больше любой выгрузки самодиагностики; "
+    "загрузите файлы частями"
+)
+TOO_MANY_ZIP_ROWS = (
+    "в файлах архива больше {limit} строк ответов: это больше любой выгрузки самодиагностики; "
+    "загрузите файлы частями"
+)
 UNSUPPORTED_FORMAT = "формат файла не поддерживается: ожидается xlsx, csv или zip"
 SAVE_AS_XLSX = "формат .{extension} не читается; сохраните таблицу как .xlsx"
 ENCRYPTED_OR_XLS = (
@@ -326,23 +343,93 @@ def _parse_zip(name: str, data: bytes) -> list[ParsedFile]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir() and not _is_system_file(m)]
-            parsed = [_parse_zip_member(name, archive, member) for member in members]
+            parsed = _parse_zip_members(name, archive, members)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return [_failed(name, BROKEN_ZIP)]
+    except _ZipTooLarge as error:
+        return [_failed(name, str(error))]
     return parsed or [_failed(name, EMPTY_ZIP)]
 
 
-def _parse_zip_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> ParsedFile:
+class _ZipTooLarge(Exception):
+    """The archive as a whole is past a limit; the message is Russian and names the limit."""
+
+
+class _ZipBudget:
+    """What the members read so far have left of the archive's limits on bytes and rows."""
+
+    def __init__(self) -> None:
+        self.bytes_left = MAX_ZIP_TOTAL_BYTES
+        self.rows_left = MAX_ZIP_TOTAL_ROWS
+
+    def spend_bytes(self, size: int) -> None:
+        self.bytes_left -= size
+        if self.bytes_left < 0:
+            raise _ZipTooLarge(TOO_LARGE_ZIP.format(limit=_mebibytes(MAX_ZIP_TOTAL_BYTES)))
+
+    def spend_rows(self, parsed: ParsedFile) -> None:
+        self.rows_left -= sum(len(school.answers) for school in parsed.schools)
+        if self.rows_left < 0:
+            raise _ZipTooLarge(TOO_MANY_ZIP_ROWS.format(limit=f"{MAX_ZIP_TOTAL_ROWS:_}".replace("_", " ")))
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} МиБ"
+
+
+def _parse_zip_members(
+    archive_name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]
+) -> list[ParsedFile]:
+    """Members one at a time, each one's bytes let go before the next is inflated."""
+    budget = _ZipBudget()
+    parsed = []
+    for member in members:
+        parsed_member = _parse_zip_member(archive_name, archive, member, budget)
+        budget.spend_rows(parsed_member)
+        parsed.append(parsed_member)
+    return parsed
+
+
+def _parse_zip_member(
+    archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _ZipBudget
+) -> ParsedFile:
     name = f"{archive_name}/{_member_filename(member)}"
     if _extension(name) not in _SHEET_READERS:
         return _failed(name, UNSUPPORTED_ZIP_MEMBER)
-    if member.file_size > MAX_ZIP_MEMBER_BYTES:
-        return _failed(name, TOO_LARGE_ZIP_MEMBER)
     try:
-        data = archive.read(member)
+        data = _read_member(archive, member, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         return _failed(name, BROKEN_ZIP_MEMBER)
+    if data is None:
+        return _failed(name, TOO_LARGE_ZIP_MEMBER.format(limit=_mebibytes(MAX_ZIP_MEMBER_BYTES)))
     return _parse_file(name, data)
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _ZipBudget) -> bytes | None:
+    """The member's bytes, counted as they are inflated; None past MAX_ZIP_MEMBER_BYTES.
+
+    The sizes in a zip's headers are the file's word about itself: zipfile stops at the declared
+    size, and `read()` inflates the whole member in one call first. So the member is opened as if
+    it declared one byte over the limit, without its CRC (zipfile would check it against the bytes
+    cut at that size), and read a chunk at a time: the bytes really inflated decide, and the CRC
+    is checked here once an honest member ends where its data does.
+    """
+    bounded = copy.copy(member)
+    bounded.file_size = MAX_ZIP_MEMBER_BYTES + 1
+    del bounded.CRC
+    chunks = []
+    size = crc = 0
+    with archive.open(bounded) as stream:
+        while chunk := stream.read(_ZIP_CHUNK):
+            size += len(chunk)
+            if size > MAX_ZIP_MEMBER_BYTES:
+                return None
+            budget.spend_bytes(len(chunk))
+            crc = zlib.crc32(chunk, crc)
+            chunks.append(chunk)
+    if crc != member.CRC:
+        raise zipfile.BadZipFile(member.filename)
+    return b"".join(chunks)
 
 
 def _member_filename(member: zipfile.ZipInfo) -> str:
