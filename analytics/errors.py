@@ -113,5 +113,9 @@ class DatabaseBusy(SamodiagError):
         )
 
 
+class StoreFault(SamodiagError):
+    """The store's file, folder or disk refused: the cause in Russian, the data in it untouched."""
+
+
 class NotFound(SamodiagError):
     """A round, school or import named by the user does not exist."""

@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from analytics.db import transaction
 from analytics.errors import ImportRejected, Location, NotFound, Problem, ProblemList
 from analytics.parsing import parse_export
 from analytics.records import ParsedFile
@@ -181,15 +182,10 @@ def commit_import(
     if not plan.schools:
         return report
     step = progress or (lambda _fraction, _text: None)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         import_id = _write_import(con, plan, step)
         step(0.8, "Пересчёт баллов и уровней")
         refresh_round(con, plan.round.round_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     step(1.0, "Готово")
     report.import_id = import_id
     report.new_count = plan.new_count
@@ -223,17 +219,12 @@ def withdraw_import(con: duckdb.DuckDBPyConnection, import_id: int) -> str:
     round_id, withdrawn_at = row
     if withdrawn_at is not None:
         return f"Загрузка №{import_id} уже отозвана"
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "update imports set withdrawn_at = ?, status = 'отозвана' where import_id = ?",
             [dt.datetime.now(), import_id],
         )
         refresh_round(con, round_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return f"Загрузка №{import_id} отозвана; действуют ответы предыдущих загрузок"
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from analytics.db import transaction
 from analytics.errors import ImportRejected, Location, Problem
 from analytics.loading import Upload
 from analytics.parsing import read_table_rows
@@ -66,17 +67,12 @@ def import_roster(con: duckdb.DuckDBPyConnection, upload: Upload) -> int:
             "is_correctional": pa.array([s.is_correctional for s in schools], pa.bool_()),
         }
     )
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from roster")
         con.register("incoming_roster", table)
         con.execute("insert into roster by name select * from incoming_roster")
         con.unregister("incoming_roster")
         refresh_schools(con)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return len(schools)
 
 
