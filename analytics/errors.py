@@ -53,6 +53,10 @@ class ProblemList(list[Problem]):
         self.total = 0
         self.extend(problems)
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its count (the parse worker sends problems back to the app)."""
+        return _unpickle_problems, (list(self), self.total)
+
     def append(self, problem: Problem) -> None:
         self.total += 1
         if len(self) < MAX_PROBLEMS:
@@ -70,6 +74,12 @@ class ProblemList(list[Problem]):
         if self.total <= len(self):
             return None
         return f"показаны первые {len(self)} из {self.total} проблем"
+
+
+def _unpickle_problems(problems: list[Problem], total: int) -> ProblemList:
+    restored = ProblemList(problems)
+    restored.total = total
+    return restored
 
 
 def problem_count(problems: list[Problem]) -> int:
