@@ -37,6 +37,10 @@ Row = list[object]
 SheetRows = tuple[str | None, Iterable[Row]]
 
 HEADER_SEARCH_ROWS = 100
+MAX_NAME_CHARS = 2000
+"""A stored name (school, municipality, region): the longest real school name is a few hundred."""
+MAX_CSV_CELL_CHARS = csv.field_size_limit()
+"""The csv module's own limit on a field (128 KiB): a longer cell is refused at the cell."""
 """How far down a sheet the header row is looked for (title rows and a protocol's header block)."""
 
 MAX_ZIP_MEMBER_BYTES = 128 * 1024 * 1024
@@ -83,6 +87,8 @@ NO_PROTOCOL_TABLE = (
     "«Показатель оценивания», «Значение показания», «Балльная оценка»"
 )
 MIXED_LAYOUTS = "лист оформлен иначе, чем предыдущие листы файла: в одном файле ожидается один формат"
+TOO_LONG_NAME = "текст длиннее {limit} символов ({length}): так длинно наименование не бывает"
+TOO_LONG_CELL = "ячейка длиннее {limit} символов: в выгрузке самодиагностики таких не бывает"
 NO_FORM_TITLE = "над таблицей нет строки с типом самодиагностики («Самодиагностика … школы …»)"
 
 
@@ -136,6 +142,15 @@ _OFFICE_EXTENSIONS = ("xls", "xlsm", "xlsb", "ods")
 
 class _UnreadableFileError(Exception):
     """The bytes are not a table of the format the file name promises."""
+
+
+class _CellTooLong(Exception):
+    """A csv field past the csv module's limit, at its row and column (letters, as in Excel)."""
+
+    def __init__(self, row: int, column: str | None) -> None:
+        super().__init__(row, column)
+        self.row = row
+        self.column = column
 
 
 class _Column(NamedTuple):
@@ -324,7 +339,23 @@ class _Sheet:
         text = clean_cell(value)
         if not text:
             self.report(f"не заполнен столбец «{column}»", row_number, column)
-        return text or None
+        return self.read_name(text, row_number, column) or None
+
+    def read_name(self, text: str, row_number: int, column: str) -> str | None:
+        """The text of a name that will be stored, or None (reported) for one no name could be:
+        a megabyte in a name cell was stored, and every page showing the school carried it."""
+        if len(text) > MAX_NAME_CHARS:
+            self.report(
+                TOO_LONG_NAME.format(limit=_thousands(MAX_NAME_CHARS), length=_thousands(len(text))),
+                row_number,
+                column,
+            )
+            return None
+        return text
+
+
+def _thousands(number: int) -> str:
+    return f"{number:_}".replace("_", " ")
 
 
 def parse_export(name: str, data: bytes) -> list[ParsedFile]:
@@ -370,7 +401,7 @@ class _ZipBudget:
     def spend_rows(self, parsed: ParsedFile) -> None:
         self.rows_left -= sum(len(school.answers) for school in parsed.schools)
         if self.rows_left < 0:
-            raise _ZipTooLarge(TOO_MANY_ZIP_ROWS.format(limit=f"{MAX_ZIP_TOTAL_ROWS:_}".replace("_", " ")))
+            raise _ZipTooLarge(TOO_MANY_ZIP_ROWS.format(limit=_thousands(MAX_ZIP_TOTAL_ROWS)))
 
 
 def _mebibytes(size: int) -> str:
@@ -465,6 +496,11 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
         filled_sheets = _parse_sheets(parsed, sheets)
     except _UnreadableFileError:
         return _failed(name, BROKEN_TABLE)
+    except _CellTooLong as error:
+        message = TOO_LONG_CELL.format(limit=_thousands(MAX_CSV_CELL_CHARS))
+        return ParsedFile(
+            name, None, problems=[Problem(Location(name, None, error.row, error.column), message)]
+        )
     except SheetTooLarge as error:
         return _failed(name, str(error))
     if not filled_sheets:
@@ -546,15 +582,40 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
     """The rows as they are read, each short one padded to the widest row so far: a header comes
     before the rows it names, so every data row has a cell under every header column."""
     width = 0
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
-        for row in csv.reader(_lines(text), delimiter=delimiter):
+        for row in reader:
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
             else:
                 width = len(row)
             yield row
     except csv.Error as error:
+        if str(error).startswith("field larger than field limit"):
+            raise _CellTooLong(
+                reader.line_num, _long_field_column(text, reader.line_num, delimiter)
+            ) from error
         raise _UnreadableFileError from error
+
+
+def _long_field_column(text: str, line_number: int, delimiter: str) -> str | None:
+    """The column letters of the first over-long field of a line (the error path only: it reads
+    the text again up to that line)."""
+    line = next(islice(_lines(text), line_number - 1, None), "")
+    for index, field in enumerate(line.split(delimiter)):
+        if len(field) > MAX_CSV_CELL_CHARS:
+            return _column_letters(index)
+    return None
+
+
+def _column_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 _SHEET_READERS: dict[str, Callable[[bytes], Iterable[SheetRows]]] = {
@@ -781,7 +842,10 @@ def _read_identity(
     form_title = sheet.read_required(row[columns.form_title.index], row_number, columns.form_title.header)
     if inn is None or name is None or municipality is None or form_title is None:
         return None
-    region = clean_cell(row[columns.region.index]) or None if columns.region is not None else None
+    region = None
+    if columns.region is not None:
+        text = clean_cell(row[columns.region.index])
+        region = sheet.read_name(text, row_number, columns.region.header) or None
     return ExportSchool(
         inn=inn,
         name=name,
@@ -937,12 +1001,19 @@ def _read_protocol_school(sheet: _Sheet, block: list[Row]) -> ExportSchool | Non
         for label in ("ИНН", "Образовательная организация", "Муниципальное образование")
     )
     inn = sheet.read_inn(inn_line.value, inn_line.row_number, "ИНН") if inn_line else None
-    if form_title is None or inn is None or name_line is None or municipality_line is None:
+    name, municipality = (
+        sheet.read_name(line.value, line.row_number, label) if line else None
+        for line, label in (
+            (name_line, "Образовательная организация"),
+            (municipality_line, "Муниципальное образование"),
+        )
+    )
+    if form_title is None or inn is None or name is None or municipality is None:
         return None
     school = ExportSchool(
         inn=inn,
-        name=name_line.value,
-        municipality=municipality_line.value,
+        name=name,
+        municipality=municipality,
         region=None,
         form_title=form_title.value,
         location=sheet.at(form_title.row_number),
