@@ -903,9 +903,11 @@ class _LongSchools:
     def _school_of(self, cells: tuple[object, ...], row: Row, row_number: int) -> ExportSchool | None:
         key = self.sheet.texts[cells[0]]
         if key not in self._by_inn:
-            self._first_cells[key] = cells
-            self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
-            return self._by_inn[key]
+            school = self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
+            if school is not None:
+                # Only a valid school's rows are compared: a file of a million invalid ИНН kept them all.
+                self._first_cells[key] = cells
+            return school
         school = self._by_inn[key]
         # Raw cells are compared first: the usual row repeats its school's cells exactly.
         if school is not None and cells != self._first_cells[key]:
