@@ -61,6 +61,7 @@ class FileSummary:
     layouts: tuple[str, ...]
     schools: int
     rows: int
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +84,10 @@ class ImportPlan:
         return not self.problems
 
     @property
+    def notes(self) -> list[str]:
+        return [note for f in self.files for note in f.notes]
+
+    @property
     def answers_count(self) -> int:
         return sum(len(s.numbers) for s in self.schools)
 
@@ -100,7 +105,8 @@ class ImportReport:
     unchanged_count: int = 0
 
     def describe(self) -> str:
-        lines = [
+        lines = [note for f in self.files for note in f.notes]
+        lines += [
             f"Файл «{name}» уже загружен в раунд «{self.round_name}», пропущен"
             for name in self.already_loaded
         ]
@@ -250,6 +256,7 @@ def _summarize(upload: Upload, members: list[ParsedFile]) -> FileSummary:
         layouts=tuple(sorted({m.layout for m in members if m.layout})),
         schools=sum(len(m.schools) for m in members),
         rows=sum(len(s.answers) for m in members for s in m.schools),
+        notes=tuple(note for m in members for note in m.notes),
     )
 
 

@@ -18,6 +18,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -30,7 +31,7 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from analytics.errors import Location, Problem
 from analytics.records import AnswerColumn, ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
-from analytics.sheet_extent import SheetTooLarge, check_sheet_extents
+from analytics.sheet_extent import SheetTooLarge, check_sheet_extents, hidden_sheets
 from analytics.text import clean_cell, normalize, split_numbered_header
 
 Row = list[object]
@@ -89,6 +90,10 @@ NO_PROTOCOL_TABLE = (
 MIXED_LAYOUTS = "лист оформлен иначе, чем предыдущие листы файла: в одном файле ожидается один формат"
 TOO_LONG_NAME = "текст длиннее {limit} символов ({length}): так длинно наименование не бывает"
 TOO_LONG_CELL = "ячейка длиннее {limit} символов: в выгрузке самодиагностики таких не бывает"
+HIDDEN_SHEET = (
+    "Файл «{file}»: лист «{sheet}» скрыт: школ на нём — {schools}, они загружаются вместе с "
+    "остальными; если они не нужны, удалите лист"
+)
 NO_FORM_TITLE = "над таблицей нет строки с типом самодиагностики («Самодиагностика … школы …»)"
 
 
@@ -505,7 +510,20 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
         return _failed(name, str(error))
     if not filled_sheets:
         return _failed(name, EMPTY_FILE)
+    if _extension(name) == "xlsx":
+        parsed.notes += _hidden_sheet_notes(parsed, hidden_sheets(data))
     return parsed
+
+
+def _hidden_sheet_notes(parsed: ParsedFile, hidden: list[str]) -> list[str]:
+    """A note for each hidden sheet schools were read from: Excel does not show it, so its
+    data would otherwise be imported without the user having seen it."""
+    counts = Counter(school.location.sheet for school in parsed.schools)
+    return [
+        HIDDEN_SHEET.format(file=parsed.name, sheet=sheet, schools=counts[sheet])
+        for sheet in hidden
+        if counts[sheet]
+    ]
 
 
 def _unreadable_reason(name: str, data: bytes) -> str | None:

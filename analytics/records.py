@@ -85,3 +85,5 @@ class ParsedFile:
     round_title: str | None = None
     """The round a wide export's title row names («Осень 2025»), if any."""
     problems: list[Problem] = field(default_factory=ProblemList)
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about a file read without problems (a hidden sheet's data)."""

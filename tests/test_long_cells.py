@@ -59,3 +59,23 @@ def test_a_name_as_long_as_excel_allows_is_refused_at_its_cell(tmp_path: Path):
         "Файл «wide.xlsx», лист «Результаты», строка 7, столбец «Муниципальное образование»: "
         "текст длиннее 2 000 символов (2 001): так длинно наименование не бывает",
     ]
+
+
+def test_schools_on_a_hidden_sheet_are_told_in_the_import_log(tmp_path: Path):
+    workbook = openpyxl.load_workbook(WIDE_XLSX)
+    hidden = workbook.copy_worksheet(workbook.active)
+    hidden.title = "Архив"
+    hidden.sheet_state = "hidden"
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    done = run_cli("import", str(path), "--round", "Осень 2025", "--db", str(tmp_path / "store.duckdb"))
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().splitlines()[0] == (
+        "Файл «wide.xlsx»: лист «Архив» скрыт: школ на нём — 14, они загружаются вместе с остальными; "
+        "если они не нужны, удалите лист"
+    )
+
+
+def test_a_workbook_without_hidden_sheets_has_no_notes():
+    [parsed] = parse_export("wide.xlsx", WIDE_XLSX.read_bytes())
+    assert parsed.notes == []
