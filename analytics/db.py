@@ -9,6 +9,7 @@ answers is refused, because the stored levels would silently change meaning).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.config import RUBRIC_DIR
-from analytics.errors import DatabaseBusy
+from analytics.errors import DatabaseBusy, StoreFault
 from analytics.rubric import LEVELS, Rubric, RubricError, available_versions, load_rubric
 from analytics.sql import query
 
@@ -26,24 +27,132 @@ FILLED_AFTER_MIGRATION = {"0006_import_digests": "import_digests"}
 analytics/sql/ that fills it (with $import_id null: every import) in the migration's transaction."""
 
 
+DISK_FULL = "диск заполнен: данные не записаны, в базе ничего не изменилось; освободите место и повторите"
+READ_ONLY = "база только для чтения: данные не записаны, в базе ничего не изменилось"
+READ_ONLY_OUTDATED = (
+    "база «{path}» только для чтения, а её нужно обновить ({pending}): откройте её там, где в неё "
+    "можно писать, или разрешите запись в файл и его папку"
+)
+CORRUPT = "файл базы «{path}» повреждён или это не база DuckDB; восстановите его из копии или укажите другой"
+FOLDER_READ_ONLY = "папка базы «{path}» только для чтения: файл базы в ней не создать"
+_CAUSES = (
+    (("no space left on device", "disk full", "not enough space"), DISK_FULL),
+    (("read-only", "permission denied", "operation not permitted"), READ_ONLY),
+    (("not a valid duckdb database", "corrupt", "checksum"), CORRUPT),
+)
+
+
+def store_fault(error: Exception, path: Path | str = "") -> StoreFault | None:
+    """The Russian cause of a DuckDB error the store's file or disk raised; None for any other.
+
+    DuckDB names the cause only in its English text (a full disk is an IOException like any
+    other), so the text is what is matched.
+    """
+    if not isinstance(error, duckdb.Error):
+        return None
+    text = str(error).lower()
+    for markers, message in _CAUSES:
+        if any(marker in text for marker in markers):
+            return StoreFault(message.format(path=path))
+    return None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All the writes inside, or none; a store fault comes out as its Russian cause.
+
+    A full disk aborts DuckDB's transaction itself, and the `rollback` after it then fails with
+    «no transaction is active», which used to hide the real error: that failure is not raised.
+    """
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except Exception as error:
+        _rollback(con)
+        fault = store_fault(error)
+        if fault is None:
+            raise
+        raise fault from error
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("rollback")
+    except duckdb.TransactionException:
+        return
+
+
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store; a file locked by another process raises DatabaseBusy at once."""
+    """Open the store; a file locked by another process raises DatabaseBusy at once, a corrupt
+    file or a read-only folder a StoreFault."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
+    except duckdb.Error as error:
         if "lock" in str(error).lower():
             raise DatabaseBusy from error
-        raise
+        raise _open_fault(error, path) from error
+
+
+def _open_fault(error: duckdb.Error, path: Path) -> Exception:
+    """A new store in a folder that cannot be written is told apart from a read-only store."""
+    if not path.exists() and not os.access(path.parent, os.W_OK):
+        return StoreFault(FOLDER_READ_ONLY.format(path=path.parent))
+    return store_fault(error, path) or error
 
 
 def open_store(path: Path | str, rubric_root: Path = RUBRIC_DIR) -> duckdb.DuckDBPyConnection:
-    """Connect, migrate and load the methodology folders: the one way code gets a store."""
+    """Connect, migrate and load the methodology folders: the one way code gets a store.
+
+    A store whose file or folder cannot be written is opened read-only, so it can still be read;
+    only if it needs a migration or a methodology loaded is it refused, with the reason.
+    """
+    path = Path(path)
+    if path.exists() and not _writable(path):
+        return _open_read_only(path, rubric_root)
     con = connect(path)
     ensure_schema(con, rubric_root)
     return con
+
+
+def _writable(path: Path) -> bool:
+    """DuckDB writes the file and, beside it, its write-ahead log: both need write access."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _open_read_only(path: Path, rubric_root: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(path, read_only=True)
+    pending = _pending_updates(con, rubric_root)
+    if pending:
+        con.close()
+        raise StoreFault(READ_ONLY_OUTDATED.format(path=path, pending=", ".join(pending)))
+    return con
+
+
+def _pending_updates(con: duckdb.DuckDBPyConnection, rubric_root: Path) -> list[str]:
+    """The migrations and methodology versions `ensure_schema` would write, by name."""
+    logged = con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    applied = set()
+    if logged:
+        applied = {name for (name,) in con.execute("select name from schema_migrations").fetchall()}
+    pending = [f"миграция {script.stem}" for script in _migrations() if script.stem not in applied]
+    if pending:
+        return pending
+    stored = dict(con.execute("select version, sha256 from methodology_versions").fetchall())
+    return [
+        f"методика {version}"
+        for version in available_versions(rubric_root)
+        if stored.get(version) != load_rubric(version, rubric_root).sha256
+    ]
+
+
+def _migrations() -> list[Path]:
+    return sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, rubric_root: Path = RUBRIC_DIR) -> None:
@@ -53,38 +162,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, rubric_root: Path = RUBRIC_DIR
         " name varchar primary key, applied_at timestamp default current_timestamp)"
     )
     applied = {name for (name,) in con.execute("select name from schema_migrations").fetchall()}
-    for script in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+    for script in _migrations():
         if script.stem not in applied:
             _apply_migration(con, script)
     for version in available_versions(rubric_root):
         sync_rubric(con, load_rubric(version, rubric_root))
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit what the block wrote, or roll all of it back when the block raises."""
-    con.execute("begin transaction")
-    try:
-        yield
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 def _apply_migration(con: duckdb.DuckDBPyConnection, script: Path) -> None:
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(script.read_text(encoding="utf-8"))
         if script.stem in FILLED_AFTER_MIGRATION:
             con.execute(query(FILLED_AFTER_MIGRATION[script.stem]), {"import_id": None})
         if script.stem == "0001_initial":
             con.executemany("insert into levels values (?, ?)", list(enumerate(LEVELS)))
         con.execute("insert into schema_migrations (name) values (?)", [script.stem])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def sync_rubric(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
@@ -99,13 +191,8 @@ def sync_rubric(con: duckdb.DuckDBPyConnection, rubric: Rubric) -> None:
             f"Методика «{rubric.version}» изменилась после загрузки данных по ней; "
             "сохраните изменённые таблицы как новую версию (новую папку в data/rubric)"
         )
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _replace_rubric_rows(con, rubric)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def _version_has_answers(con: duckdb.DuckDBPyConnection, version: str) -> bool:

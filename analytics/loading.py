@@ -26,7 +26,8 @@ import pyarrow as pa
 
 from analytics.accounts import Scope, require_operator
 from analytics.audit import actor_login, record
-from analytics.errors import ImportRejected, Location, NotFound, Problem
+from analytics.db import transaction
+from analytics.errors import ImportRejected, Location, NotFound, Problem, ProblemList
 from analytics.parsing import parse_export
 from analytics.records import ParsedFile
 from analytics.rounds import Round, find_round, plan_round
@@ -62,6 +63,7 @@ class FileSummary:
     layouts: tuple[str, ...]
     schools: int
     rows: int
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,6 +86,10 @@ class ImportPlan:
         return not self.problems
 
     @property
+    def notes(self) -> list[str]:
+        return [note for f in self.files for note in f.notes]
+
+    @property
     def answers_count(self) -> int:
         return sum(len(s.numbers) for s in self.schools)
 
@@ -101,7 +107,8 @@ class ImportReport:
     unchanged_count: int = 0
 
     def describe(self) -> str:
-        lines = [
+        lines = [note for f in self.files for note in f.notes]
+        lines += [
             f"Файл «{name}» уже загружен в раунд «{self.round_name}», пропущен"
             for name in self.already_loaded
         ]
@@ -122,8 +129,10 @@ def plan_import(
     *,
     methodology: str | None = None,
     date: dt.date | None = None,
+    parse: Callable[[str, bytes], list[ParsedFile]] = parse_export,
 ) -> ImportPlan:
-    """Parse and validate uploads against the round's methodology; writes nothing."""
+    """Parse and validate uploads against the round's methodology; writes nothing. `parse` is
+    `parse_export` or what stands for it (the app parses in a worker: analytics.isolation)."""
     target = plan_round(con, round_name, methodology, date)
     round_is_new = find_round(con, target.name) is None
     loaded = set() if round_is_new else _shas_in_force(con, target.round_id)
@@ -135,18 +144,19 @@ def plan_import(
             if upload.sha256 in loaded:
                 already.append(upload.name)
                 continue
-            members = parse_export(upload.name, upload.data)
+            members = parse(upload.name, upload.data)
             parsed += members
             files.append(_summarize(upload, members))
-        problems = _round_title_problems(parsed, target.name)
+        problems = ProblemList(_round_title_problems(parsed, target.name))
         result = validate_files(parsed, RubricIndex.from_store(con, target.methodology))
+        problems.extend(result.problems)
     plan = ImportPlan(
         round=target,
         round_is_new=round_is_new,
         files=files,
         already_loaded=already,
         schools=result.schools,
-        problems=problems + result.problems,
+        problems=problems,
         duplicates_skipped=result.duplicates_skipped,
     )
     if plan.is_valid:
@@ -191,16 +201,11 @@ def commit_import(
     if not plan.schools:
         return report
     step = progress or (lambda _fraction, _text: None)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         import_id = _write_import(con, plan, step, actor_login(actor))
         record(con, actor, "import", {"import_id": import_id, "round": plan.round.name})
         step(0.8, "Пересчёт баллов и уровней")
         refresh_round(con, plan.round.round_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     step(1.0, "Готово")
     report.import_id = import_id
     report.new_count = plan.new_count
@@ -239,18 +244,13 @@ def withdraw_import(
     round_id, withdrawn_at = row
     if withdrawn_at is not None:
         return f"Загрузка №{import_id} уже отозвана"
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "update imports set withdrawn_at = ?, status = 'отозвана' where import_id = ?",
             [dt.datetime.now(), import_id],
         )
         record(con, actor, "withdrawal", {"import_id": import_id})
         refresh_round(con, round_id)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return f"Загрузка №{import_id} отозвана; действуют ответы предыдущих загрузок"
 
 
@@ -274,6 +274,7 @@ def _summarize(upload: Upload, members: list[ParsedFile]) -> FileSummary:
         layouts=tuple(sorted({m.layout for m in members if m.layout})),
         schools=sum(len(m.schools) for m in members),
         rows=sum(len(s.answers) for m in members for s in m.schools),
+        notes=tuple(note for m in members for note in m.notes),
     )
 
 

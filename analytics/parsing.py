@@ -12,11 +12,13 @@ and levels are not judged here; validation does that against the rubric.
 from __future__ import annotations
 
 import codecs
+import copy
 import csv
 import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -29,24 +31,44 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from analytics.errors import Location, Problem
 from analytics.records import AnswerColumn, ExportAnswer, ExportSchool, Layout, ParsedFile, StatedTrack
-from analytics.sheet_extent import SheetTooLarge, check_sheet_extents
+from analytics.sheet_extent import SheetTooLarge, check_sheet_extents, hidden_sheets
 from analytics.text import clean_cell, normalize, split_numbered_header
 
 Row = list[object]
 SheetRows = tuple[str | None, Iterable[Row]]
 
 HEADER_SEARCH_ROWS = 100
+MAX_NAME_CHARS = 2000
+"""A stored name (school, municipality, region): the longest real school name is a few hundred."""
+MAX_CSV_CELL_CHARS = csv.field_size_limit()
+"""The csv module's own limit on a field (128 KiB): a longer cell is refused at the cell."""
 """How far down a sheet the header row is looked for (title rows and a protocol's header block)."""
 
-MAX_ZIP_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBER_BYTES = 128 * 1024 * 1024
 """A real export is a few megabytes; a larger member is refused rather than inflated into memory."""
+MAX_ZIP_TOTAL_BYTES = 256 * 1024 * 1024
+"""All members of one archive together: many members each under the member limit are refused too."""
+MAX_ZIP_TOTAL_ROWS = 5_000_000
+"""Answer rows of all members together: a national long export (40,000 schools × 100) fits."""
+_ZIP_CHUNK = 1 << 20
+"""Members are inflated a chunk at a time, so a lying header costs one chunk past the limit."""
 
 EMPTY_FILE = "файл пуст"
 BROKEN_TABLE = "файл повреждён или не является таблицей xlsx/csv"
 BROKEN_ZIP = "архив повреждён или не является zip-архивом"
 EMPTY_ZIP = "в архиве нет ни одного файла"
 BROKEN_ZIP_MEMBER = "файл не удалось извлечь из архива: он повреждён или защищён паролем"
-TOO_LARGE_ZIP_MEMBER = "файл в архиве слишком велик для выгрузки самодиагностики"
+TOO_LARGE_ZIP_MEMBER = (
+    "файл в архиве распаковывается больше чем в {limit}: это больше любой выгрузки самодиагностики"
+)
+TOO_LARGE_ZIP = (
+    "архив распаковывается больше чем в {limit}: это больше любой выгрузки самодиагностики; "
+    "загрузите файлы частями"
+)
+TOO_MANY_ZIP_ROWS = (
+    "в файлах архива больше {limit} строк ответов: это больше любой выгрузки самодиагностики; "
+    "загрузите файлы частями"
+)
 UNSUPPORTED_FORMAT = "формат файла не поддерживается: ожидается xlsx, csv или zip"
 SAVE_AS_XLSX = "формат .{extension} не читается; сохраните таблицу как .xlsx"
 ENCRYPTED_OR_XLS = (
@@ -66,6 +88,12 @@ NO_PROTOCOL_TABLE = (
     "«Показатель оценивания», «Значение показания», «Балльная оценка»"
 )
 MIXED_LAYOUTS = "лист оформлен иначе, чем предыдущие листы файла: в одном файле ожидается один формат"
+TOO_LONG_NAME = "текст длиннее {limit} символов ({length}): так длинно наименование не бывает"
+TOO_LONG_CELL = "ячейка длиннее {limit} символов: в выгрузке самодиагностики таких не бывает"
+HIDDEN_SHEET = (
+    "Файл «{file}»: лист «{sheet}» скрыт: школ на нём — {schools}, они загружаются вместе с "
+    "остальными; если они не нужны, удалите лист"
+)
 NO_FORM_TITLE = "над таблицей нет строки с типом самодиагностики («Самодиагностика … школы …»)"
 
 
@@ -119,6 +147,15 @@ _OFFICE_EXTENSIONS = ("xls", "xlsm", "xlsb", "ods")
 
 class _UnreadableFileError(Exception):
     """The bytes are not a table of the format the file name promises."""
+
+
+class _CellTooLong(Exception):
+    """A csv field past the csv module's limit, at its row and column (letters, as in Excel)."""
+
+    def __init__(self, row: int, column: str | None) -> None:
+        super().__init__(row, column)
+        self.row = row
+        self.column = column
 
 
 class _Column(NamedTuple):
@@ -307,7 +344,23 @@ class _Sheet:
         text = clean_cell(value)
         if not text:
             self.report(f"не заполнен столбец «{column}»", row_number, column)
-        return text or None
+        return self.read_name(text, row_number, column) or None
+
+    def read_name(self, text: str, row_number: int, column: str) -> str | None:
+        """The text of a name that will be stored, or None (reported) for one no name could be:
+        a megabyte in a name cell was stored, and every page showing the school carried it."""
+        if len(text) > MAX_NAME_CHARS:
+            self.report(
+                TOO_LONG_NAME.format(limit=_thousands(MAX_NAME_CHARS), length=_thousands(len(text))),
+                row_number,
+                column,
+            )
+            return None
+        return text
+
+
+def _thousands(number: int) -> str:
+    return f"{number:_}".replace("_", " ")
 
 
 def parse_export(name: str, data: bytes) -> list[ParsedFile]:
@@ -326,23 +379,93 @@ def _parse_zip(name: str, data: bytes) -> list[ParsedFile]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir() and not _is_system_file(m)]
-            parsed = [_parse_zip_member(name, archive, member) for member in members]
+            parsed = _parse_zip_members(name, archive, members)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return [_failed(name, BROKEN_ZIP)]
+    except _ZipTooLarge as error:
+        return [_failed(name, str(error))]
     return parsed or [_failed(name, EMPTY_ZIP)]
 
 
-def _parse_zip_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> ParsedFile:
+class _ZipTooLarge(Exception):
+    """The archive as a whole is past a limit; the message is Russian and names the limit."""
+
+
+class _ZipBudget:
+    """What the members read so far have left of the archive's limits on bytes and rows."""
+
+    def __init__(self) -> None:
+        self.bytes_left = MAX_ZIP_TOTAL_BYTES
+        self.rows_left = MAX_ZIP_TOTAL_ROWS
+
+    def spend_bytes(self, size: int) -> None:
+        self.bytes_left -= size
+        if self.bytes_left < 0:
+            raise _ZipTooLarge(TOO_LARGE_ZIP.format(limit=_mebibytes(MAX_ZIP_TOTAL_BYTES)))
+
+    def spend_rows(self, parsed: ParsedFile) -> None:
+        self.rows_left -= sum(len(school.answers) for school in parsed.schools)
+        if self.rows_left < 0:
+            raise _ZipTooLarge(TOO_MANY_ZIP_ROWS.format(limit=_thousands(MAX_ZIP_TOTAL_ROWS)))
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size // (1024 * 1024)} МиБ"
+
+
+def _parse_zip_members(
+    archive_name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]
+) -> list[ParsedFile]:
+    """Members one at a time, each one's bytes let go before the next is inflated."""
+    budget = _ZipBudget()
+    parsed = []
+    for member in members:
+        parsed_member = _parse_zip_member(archive_name, archive, member, budget)
+        budget.spend_rows(parsed_member)
+        parsed.append(parsed_member)
+    return parsed
+
+
+def _parse_zip_member(
+    archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _ZipBudget
+) -> ParsedFile:
     name = f"{archive_name}/{_member_filename(member)}"
     if _extension(name) not in _SHEET_READERS:
         return _failed(name, UNSUPPORTED_ZIP_MEMBER)
-    if member.file_size > MAX_ZIP_MEMBER_BYTES:
-        return _failed(name, TOO_LARGE_ZIP_MEMBER)
     try:
-        data = archive.read(member)
+        data = _read_member(archive, member, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         return _failed(name, BROKEN_ZIP_MEMBER)
+    if data is None:
+        return _failed(name, TOO_LARGE_ZIP_MEMBER.format(limit=_mebibytes(MAX_ZIP_MEMBER_BYTES)))
     return _parse_file(name, data)
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: _ZipBudget) -> bytes | None:
+    """The member's bytes, counted as they are inflated; None past MAX_ZIP_MEMBER_BYTES.
+
+    The sizes in a zip's headers are the file's word about itself: zipfile stops at the declared
+    size, and `read()` inflates the whole member in one call first. So the member is opened as if
+    it declared one byte over the limit, without its CRC (zipfile would check it against the bytes
+    cut at that size), and read a chunk at a time: the bytes really inflated decide, and the CRC
+    is checked here once an honest member ends where its data does.
+    """
+    bounded = copy.copy(member)
+    bounded.file_size = MAX_ZIP_MEMBER_BYTES + 1
+    del bounded.CRC
+    chunks = []
+    size = crc = 0
+    with archive.open(bounded) as stream:
+        while chunk := stream.read(_ZIP_CHUNK):
+            size += len(chunk)
+            if size > MAX_ZIP_MEMBER_BYTES:
+                return None
+            budget.spend_bytes(len(chunk))
+            crc = zlib.crc32(chunk, crc)
+            chunks.append(chunk)
+    if crc != member.CRC:
+        raise zipfile.BadZipFile(member.filename)
+    return b"".join(chunks)
 
 
 def _member_filename(member: zipfile.ZipInfo) -> str:
@@ -378,11 +501,29 @@ def _parse_file(name: str, data: bytes) -> ParsedFile:
         filled_sheets = _parse_sheets(parsed, sheets)
     except _UnreadableFileError:
         return _failed(name, BROKEN_TABLE)
+    except _CellTooLong as error:
+        message = TOO_LONG_CELL.format(limit=_thousands(MAX_CSV_CELL_CHARS))
+        return ParsedFile(
+            name, None, problems=[Problem(Location(name, None, error.row, error.column), message)]
+        )
     except SheetTooLarge as error:
         return _failed(name, str(error))
     if not filled_sheets:
         return _failed(name, EMPTY_FILE)
+    if _extension(name) == "xlsx":
+        parsed.notes += _hidden_sheet_notes(parsed, hidden_sheets(data))
     return parsed
+
+
+def _hidden_sheet_notes(parsed: ParsedFile, hidden: list[str]) -> list[str]:
+    """A note for each hidden sheet schools were read from: Excel does not show it, so its
+    data would otherwise be imported without the user having seen it."""
+    counts = Counter(school.location.sheet for school in parsed.schools)
+    return [
+        HIDDEN_SHEET.format(file=parsed.name, sheet=sheet, schools=counts[sheet])
+        for sheet in hidden
+        if counts[sheet]
+    ]
 
 
 def _unreadable_reason(name: str, data: bytes) -> str | None:
@@ -459,15 +600,40 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
     """The rows as they are read, each short one padded to the widest row so far: a header comes
     before the rows it names, so every data row has a cell under every header column."""
     width = 0
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
-        for row in csv.reader(_lines(text), delimiter=delimiter):
+        for row in reader:
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
             else:
                 width = len(row)
             yield row
     except csv.Error as error:
+        if str(error).startswith("field larger than field limit"):
+            raise _CellTooLong(
+                reader.line_num, _long_field_column(text, reader.line_num, delimiter)
+            ) from error
         raise _UnreadableFileError from error
+
+
+def _long_field_column(text: str, line_number: int, delimiter: str) -> str | None:
+    """The column letters of the first over-long field of a line (the error path only: it reads
+    the text again up to that line)."""
+    line = next(islice(_lines(text), line_number - 1, None), "")
+    for index, field in enumerate(line.split(delimiter)):
+        if len(field) > MAX_CSV_CELL_CHARS:
+            return _column_letters(index)
+    return None
+
+
+def _column_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 _SHEET_READERS: dict[str, Callable[[bytes], Iterable[SheetRows]]] = {
@@ -694,7 +860,10 @@ def _read_identity(
     form_title = sheet.read_required(row[columns.form_title.index], row_number, columns.form_title.header)
     if inn is None or name is None or municipality is None or form_title is None:
         return None
-    region = clean_cell(row[columns.region.index]) or None if columns.region is not None else None
+    region = None
+    if columns.region is not None:
+        text = clean_cell(row[columns.region.index])
+        region = sheet.read_name(text, row_number, columns.region.header) or None
     return ExportSchool(
         inn=inn,
         name=name,
@@ -752,9 +921,11 @@ class _LongSchools:
     def _school_of(self, cells: tuple[object, ...], row: Row, row_number: int) -> ExportSchool | None:
         key = self.sheet.texts[cells[0]]
         if key not in self._by_inn:
-            self._first_cells[key] = cells
-            self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
-            return self._by_inn[key]
+            school = self._by_inn[key] = _read_identity(self.sheet, self.identity, row, row_number)
+            if school is not None:
+                # Only a valid school's rows are compared: a file of a million invalid ИНН kept them all.
+                self._first_cells[key] = cells
+            return school
         school = self._by_inn[key]
         # Raw cells are compared first: the usual row repeats its school's cells exactly.
         if school is not None and cells != self._first_cells[key]:
@@ -850,12 +1021,19 @@ def _read_protocol_school(sheet: _Sheet, block: list[Row]) -> ExportSchool | Non
         for label in ("ИНН", "Образовательная организация", "Муниципальное образование")
     )
     inn = sheet.read_inn(inn_line.value, inn_line.row_number, "ИНН") if inn_line else None
-    if form_title is None or inn is None or name_line is None or municipality_line is None:
+    name, municipality = (
+        sheet.read_name(line.value, line.row_number, label) if line else None
+        for line, label in (
+            (name_line, "Образовательная организация"),
+            (municipality_line, "Муниципальное образование"),
+        )
+    )
+    if form_title is None or inn is None or name is None or municipality is None:
         return None
     school = ExportSchool(
         inn=inn,
-        name=name_line.value,
-        municipality=municipality_line.value,
+        name=name,
+        municipality=municipality,
         region=None,
         form_title=form_title.value,
         location=sheet.at(form_title.row_number),

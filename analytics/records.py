@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-from analytics.errors import Location, Problem
+from analytics.errors import Location, Problem, ProblemList
 
 Layout = Literal["wide", "long", "protocol"]
 
@@ -84,4 +84,6 @@ class ParsedFile:
     schools: list[ExportSchool] = field(default_factory=list)
     round_title: str | None = None
     """The round a wide export's title row names («Осень 2025»), if any."""
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=ProblemList)
+    notes: list[str] = field(default_factory=list)
+    """What the user should know about a file read without problems (a hidden sheet's data)."""

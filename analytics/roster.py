@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from analytics.accounts import Scope, require_operator
 from analytics.audit import record
+from analytics.db import transaction
 from analytics.errors import ImportRejected, Location, Problem
 from analytics.loading import Upload
 from analytics.parsing import read_table_rows
@@ -74,18 +75,13 @@ def import_roster(
             "is_correctional": pa.array([s.is_correctional for s in schools], pa.bool_()),
         }
     )
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from roster")
         con.register("incoming_roster", table)
         con.execute("insert into roster by name select * from incoming_roster")
         con.unregister("incoming_roster")
         refresh_schools(con)
         record(con, actor, "roster_import", {"file": upload.name, "schools": len(schools)})
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return len(schools)
 
 

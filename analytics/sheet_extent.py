@@ -60,6 +60,23 @@ def check_sheet_extents(data: bytes) -> None:
             continue
 
 
+def hidden_sheets(data: bytes) -> list[str]:
+    """Names of the sheets Excel does not show (state hidden or veryHidden), from workbook.xml.
+
+    A hidden sheet's rows are read like any other, so the user has to be told they were.
+    """
+    try:
+        workbook = _read_small(zipfile.ZipFile(io.BytesIO(data)), "xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError):
+        return []
+    names = []
+    for tag in _tags(workbook, "sheet"):
+        attributes = {key.split(b":")[-1]: value for key, value in _ATTRIBUTE.findall(tag)}
+        if attributes.get(b"state") in (b"hidden", b"veryHidden"):
+            names.append(html.unescape(attributes.get(b"name", b"").decode("utf-8", "replace")))
+    return names
+
+
 def _sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → the path of its XML inside the package, as workbook.xml and its rels say.
 

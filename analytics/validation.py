@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from analytics.errors import Location, Problem
+from analytics.errors import Location, Problem, ProblemList, problem_count
 from analytics.records import ExportSchool, ParsedFile
 from analytics.rubric import LEVELS, TOTAL_SCOPE
 from analytics.text import normalize, strip_critical_suffix
@@ -114,7 +114,9 @@ class ValidationResult:
 
 def validate_files(files: list[ParsedFile], index: RubricIndex) -> ValidationResult:
     """Check every school of every file; the same ИНН twice must carry identical answers."""
-    problems = [p for f in files for p in f.problems]
+    problems = ProblemList()
+    for parsed in files:
+        problems.extend(parsed.problems)
     accepted: dict[str, ValidSchool] = {}
     duplicates = 0
     normalizer = _CachedNormalizer()
@@ -183,7 +185,7 @@ def _validate_school(
             )
         )
         return None
-    count_before = len(problems)
+    count_before = problem_count(problems)
     indicators = index.indicators[form]
     indicator_keys, answer_keys = normalizer.indicators, normalizer.texts
     option_by_number: dict[int, int] = {}
@@ -235,14 +237,14 @@ def _validate_school(
         option_by_number[ref.number] = option.option_id
         points_exported[ref.number] = answer.points
     missing = _missing_numbers(indicators, option_by_number)
-    if missing and len(problems) == count_before:
+    if missing and problem_count(problems) == count_before:
         problems.append(
             Problem(
                 school.location,
                 f"у школы {school.inn} нет ответов на показатели: {', '.join(map(str, missing))}",
             )
         )
-    if len(problems) > count_before:
+    if problem_count(problems) > count_before:
         return None
     return ValidSchool(
         inn=school.inn,

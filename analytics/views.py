@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics.documents.common import count_phrase, format_share, methodology_label
 from analytics.dynamics import school_history
-from analytics.errors import Problem
+from analytics.errors import Location, Problem, ProblemList
 from analytics.levels import track_names
 from analytics.loading import ImportPlan
 from analytics.rounds import Round, previous_round
@@ -709,7 +709,11 @@ def methodology_versions(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """An import's problems as a table: file, sheet, row, column, what is wrong."""
+    """An import's problems as a table: file, sheet, row, column, what is wrong; when only the
+    first of them were kept, a last row says how many there were."""
+    note = problems.note() if isinstance(problems, ProblemList) else None
+    if note:
+        problems = [*problems, Problem(Location(""), note)]
     return pd.DataFrame(
         {
             "file": [p.location.file for p in problems],

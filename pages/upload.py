@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics import views
 from analytics.errors import SamodiagError
+from analytics.isolation import plan_import_isolated
 from analytics.loading import Upload, commit_import, plan_import, withdraw_import
 from analytics.roster import import_roster
 from analytics.rounds import empty_rounds, list_rounds, remove_empty_round
@@ -60,7 +61,7 @@ if st.button("Проверить файлы", disabled=not (uploads and round_na
     try:
         st.session_state["upload_plan"] = (
             request,
-            plan_import(con, uploads, round_name, methodology=methodology, date=date),
+            plan_import_isolated(con, uploads, round_name, methodology=methodology, date=date),
         )
     except SamodiagError as error:
         st.session_state.pop("upload_plan", None)
