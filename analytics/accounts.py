@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from analytics.audit import record
 from analytics.config import DATA_DIR
 from analytics.datafiles import read_data_csv
+from analytics.db import transaction
 from analytics.errors import NotFound, SamodiagError
 from analytics.sql import query
 
@@ -224,7 +223,7 @@ def add_user(
         "password_hash": password_hash,
         "created_at": now or dt.datetime.now(),
     }
-    with _transaction(con):
+    with transaction(con):
         con.execute(query("account_insert"), params)
         details = {"login": login, "role": role, "municipality": params["municipality"]}
         record(con, actor, "account_added", details, now=now)
@@ -273,7 +272,7 @@ def reset_password(
     require_operator(actor, "Смена пароля")
     _existing_row(con, login)
     password_hash = _checked_hash(password, account_rules())
-    with _transaction(con):
+    with transaction(con):
         con.execute(query("account_set_password"), {"login": login, "password_hash": password_hash})
         record(con, actor, "password_reset", {"login": login}, now=now)
 
@@ -284,7 +283,7 @@ def disable_user(
     """Disable an account for good: it can no longer sign in, and its open sessions end."""
     require_operator(actor, "Отключение учётной записи")
     _existing_row(con, login)
-    with _transaction(con):
+    with transaction(con):
         con.execute(query("account_disable"), {"login": login})
         record(con, actor, "account_disabled", {"login": login}, now=now)
 
@@ -306,7 +305,7 @@ def authenticate(
         return _refuse(con, login, "wrong_password", WRONG_CREDENTIALS, now)
     if row["disabled"]:
         return _refuse(con, login, "disabled", "Учётная запись отключена; обратитесь к оператору", now)
-    with _transaction(con):
+    with transaction(con):
         con.execute(query("account_attempt"), {"login": login, "failed_attempts": 0, "locked_until": None})
         record(con, login, "sign_in", None, now=now)
     return _scope_of(row)
@@ -359,18 +358,6 @@ def _existing_row(con: duckdb.DuckDBPyConnection, login: str) -> dict:
     if row is None:
         raise NotFound(f"учётная запись «{login}» не найдена")
     return row
-
-
-@contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """A change and its audit entry land together or not at all."""
-    con.execute("begin transaction")
-    try:
-        yield
-    except Exception:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
 
 
 # --- the demo store ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from analytics.config import DEFAULT_METHODOLOGY
+from analytics.db import transaction
 from analytics.errors import NotFound, SamodiagError
 
 _SEASON_NAME = re.compile(r"^\s*(весна|осень)\s+(\d{4})\s*$", re.IGNORECASE)
@@ -138,8 +139,7 @@ def remove_empty_round(con: duckdb.DuckDBPyConnection, name: str) -> str:
             "все загрузки которого отозваны"
         )
         raise SamodiagError(msg)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in _IMPORT_TABLES:
             con.execute(
                 f"delete from {table} where import_id in (select import_id from imports where round_id = ?)",
@@ -147,8 +147,4 @@ def remove_empty_round(con: duckdb.DuckDBPyConnection, name: str) -> str:
             )
         for table in (*_ROUND_TABLES, "rounds"):
             con.execute(f"delete from {table} where round_id = ?", [rnd.round_id])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return f"Раунд «{rnd.name}» удалён"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analytics.db import transaction
 from analytics.sql import query
 
 DERIVED_TABLES = ("school_scores", "current_schools")
@@ -23,15 +24,10 @@ def refresh_round(con: duckdb.DuckDBPyConnection, round_id: int) -> None:
 
 def rescore_all(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every derived row of every round in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in DERIVED_TABLES:
             con.execute(f"delete from {table}")
         _rebuild(con, None)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def refresh_schools(con: duckdb.DuckDBPyConnection) -> None:

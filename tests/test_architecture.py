@@ -62,3 +62,15 @@ class TestPagesHaveNoSql:
             and any(call in p.read_text(encoding="utf-8") for call in (".execute(", ".sql(", ".query("))
         ]
         assert offenders == []
+
+
+class TestOneTransactionHelper:
+    def test_only_db_transaction_begins_a_transaction(self):
+        """Every write goes through `db.transaction`, which also turns store faults into Russian:
+        no other module opens a transaction of its own."""
+        offenders = [
+            str(path.relative_to(ROOT))
+            for path in (ROOT / "analytics").rglob("*.py")
+            if "begin transaction" in path.read_text(encoding="utf-8") and path.name != "db.py"
+        ]
+        assert offenders == []
