@@ -99,6 +99,14 @@ class MentorRules:
             f"Стажировочные площадки — до {self.sites_per_track} лучших таких школ по направлению."
         )
 
+    def sites_explained(self) -> str:
+        """Who may host an internship, in words, for the list of sites."""
+        return (
+            f"Школы уровня «{HIGH_LEVEL}» по направлению, не ниже базового в целом и без вопросов по "
+            f"достоверности; до {self.sites_per_track} лучших по доле максимума направления, затем "
+            "по общему баллу."
+        )
+
 
 @cache
 def mentor_rules(path: Path = MENTOR_RULES_PATH) -> MentorRules:

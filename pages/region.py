@@ -103,7 +103,7 @@ else:
     )
 
 st.subheader("Стажировочные площадки")
-st.caption(mentor_rules().explained())
+st.caption(mentor_rules().sites_explained())
 names = cached(views.scope_names, rnd)
 track = st.selectbox(
     "Направление",
@@ -124,8 +124,8 @@ else:
         hide_index=True,
         column_order=["name", "municipality", "reason"],
         column_config={
-            "name": st.column_config.TextColumn("Школа", width="medium"),
-            "municipality": "Муниципалитет",
+            "name": st.column_config.TextColumn("Школа", width=230),
+            "municipality": st.column_config.TextColumn("Муниципалитет", width=170),
             "reason": st.column_config.TextColumn("Почему", width="large"),
         },
     )

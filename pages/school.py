@@ -273,10 +273,10 @@ else:
         hide_index=True,
         column_order=["track_name", "mentor_name", "mentor_municipality", "mentor_result", "reason"],
         column_config={
-            "track_name": "Направление",
-            "mentor_name": "Школа-наставник",
-            "mentor_municipality": "Муниципалитет",
-            "mentor_result": "Балл наставника",
+            "track_name": st.column_config.TextColumn("Направление", width=150),
+            "mentor_name": st.column_config.TextColumn("Школа-наставник", width=230),
+            "mentor_municipality": st.column_config.TextColumn("Муниципалитет", width=170),
+            "mentor_result": st.column_config.TextColumn("Балл", width=70),
             "reason": st.column_config.TextColumn("Почему", width="large"),
         },
     )
