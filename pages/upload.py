@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import views
-from analytics.errors import SamodiagError
+from analytics.errors import SamodiagError, problem_count
 from analytics.isolation import plan_import_isolated
 from analytics.loading import Upload, commit_import, plan_import, withdraw_import
 from analytics.roster import import_roster
@@ -74,8 +74,10 @@ if plan is not None:
     st.markdown(f"**Проверка загрузки в раунд {round_title}** — пока ничего не записано")
     for name in plan.already_loaded:
         st.info(f"Файл «{name}» уже загружен в этот раунд — будет пропущен")
+    for note in plan.notes:
+        st.warning(note)
     if not plan.is_valid:
-        st.error(f"Найдено проблем: {len(plan.problems)}. Исправьте файлы и проверьте снова.")
+        st.error(f"Найдено проблем: {problem_count(plan.problems)}. Исправьте файлы и проверьте снова.")
         st.dataframe(
             views.problems_frame(plan.problems),
             hide_index=True,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -18,10 +20,12 @@ from analytics import views
 from analytics.credibility import flag_schools, flagged_inns
 from analytics.db import open_store
 from analytics.deficits import deficit_frequency, pooled_deficit_frequency, school_deficits
+from analytics.errors import MAX_PROBLEMS
 from analytics.loading import Upload, import_uploads
 from analytics.mentors import internship_sites
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
+from benchmarks.hostile_files import bad_rows_csv
 from tests.conftest import EXAMPLES, metrics
 
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
@@ -444,6 +448,31 @@ class TestUploadPage:
         assert any("Загрузка №2 в раунд «Весна 2026»: школ новых — 14" in s.value for s in at.success)
         assert len(frame(at, "import_id")) == 2
         assert at.selectbox(key="shared_select_round").value == SPRING
+
+    def test_a_flood_of_problems_is_counted_whole_and_listed_in_part(self, open_app, tmp_path):
+        """1,500 wrong rows: the message counts all of them, the table shows the first 1,000 and
+        says so in its last row."""
+        at = open_app(build_store(tmp_path / "autumn.duckdb", rounds=(AUTUMN,)), "upload")
+        at.file_uploader(key="upload_files").set_value([("flood.csv", bad_rows_csv(1500), "text/csv")])
+        at.text_input(key="upload_new_round").set_value(SPRING).run()
+        at.button(key="upload_check").click().run()
+        assert any(e.value.startswith("Найдено проблем: 1500.") for e in at.error)
+        problems = frame(at, "message")
+        assert len(problems) == MAX_PROBLEMS + 1
+        assert problems["message"].iloc[-1] == f"показаны первые {MAX_PROBLEMS} из 1500 проблем"
+
+    def test_schools_on_a_hidden_sheet_are_told_before_the_import(self, open_app, tmp_path):
+        workbook = openpyxl.load_workbook(EXAMPLES / "region_wide_autumn_2025.xlsx")
+        hidden = workbook.copy_worksheet(workbook.active)
+        hidden.title = "Архив"
+        hidden.sheet_state = "hidden"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        at = open_app(build_store(tmp_path / "empty.duckdb", rounds=()), "upload")
+        at.file_uploader(key="upload_files").set_value([("wide.xlsx", buffer.getvalue(), "application/xlsx")])
+        at.text_input(key="upload_new_round").set_value(AUTUMN).run()
+        at.button(key="upload_check").click().run()
+        assert any("лист «Архив» скрыт: школ на нём — 14" in w.value for w in at.warning)
 
     def test_problems_are_listed_with_file_row_and_column(self, open_app, tmp_path):
         """A file with an unknown answer is refused and the problem points at its cell."""
