@@ -33,7 +33,7 @@ from pages._shared import LAPTOP_SCOPE, NO_LOGIN_ENV, SIGNED_IN_KEY, get_connect
 LAST_SEEN_KEY = "access_last_seen"
 EXPIRED_KEY = "access_expired"
 FIRST_OPERATOR_COMMAND = (
-    'SAMODIAG_PASSWORD=\'пароль не короче 10 символов\' python -m analytics users add ivanova '
+    "SAMODIAG_PASSWORD='пароль не короче 10 символов' python -m analytics users add ivanova "
     '--role operator --name "Иванова И. И."'
 )
 

@@ -20,6 +20,7 @@ municipality stops the page with the engine's refusal (analytics.accounts).
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import threading
 from collections.abc import Callable
@@ -326,7 +327,7 @@ def _page_header(con: duckdb.DuckDBPyConnection, filters: Filters, title: str) -
         st.caption("В базе ещё нет ни одного раунда")
         return
     provenance = round_provenance(con, filters.round)
-    st.caption(describe_provenance(provenance, filters.municipality, filters.school_type))
+    st.caption(plain(describe_provenance(provenance, filters.municipality, filters.school_type)))
 
 
 def show_empty_state(message: str = NO_DATA_MESSAGE, *, upload_link: bool = True) -> NoReturn:
@@ -399,8 +400,19 @@ def school_query(inn: str, municipality: str, filters: Filters) -> dict[str, str
 
 
 def school_link(label: str, inn: str, municipality: str, filters: Filters) -> None:
-    """A link to a school that opens «Школа» in this tab and session (a short list's line)."""
+    """A link to a school that opens «Школа» in this tab and session (a short list's line). The
+    label is markdown: names in it go through `plain`."""
     st.page_link(SCHOOL_PAGE, label=label, query_params=school_query(inn, municipality, filters))
+
+
+_MARKDOWN_CHARACTERS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def plain(text: object) -> str:
+    """Text from data (a school, municipality, round or file name) shown literally where Streamlit
+    reads markdown: every markdown character escaped, so «**СОШ**», «[СОШ](http://…)», «$x$» or
+    «:red[СОШ]» stay the characters they are — not bold, a live link, a formula or a colour."""
+    return _MARKDOWN_CHARACTERS.sub(r"\\\1", str(text))
 
 
 def school_table(
@@ -469,7 +481,7 @@ def stop_on_unknown_round(asked: str | None, shown: Round) -> None:
     known = {r.name for r in rounds_default_first(get_connection())}
     if not asked or asked in known:
         return
-    st.error(f"Раунда «{asked}» в базе нет — проверьте ссылку или выберите раунд в боковой панели")
+    st.error(f"Раунда «{plain(asked)}» в базе нет — проверьте ссылку или выберите раунд в боковой панели")
     st.button(f"Показать раунд «{shown.name}»", key="unknown_round_show_default")
     st.stop()
 

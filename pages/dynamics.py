@@ -11,6 +11,7 @@ from pages._shared import (
     LEVEL_COLORS,
     SCHOOL_ROW_HINT,
     cached,
+    plain,
     require_schools,
     school_table,
     start_page,
@@ -61,7 +62,7 @@ columns[4].metric("Только в одном раунде", len(comparison.only
 st.caption(f"Доли и статистические проверки по менее чем {MIN_SCHOOLS} школам не считаются: «мало данных».")
 
 st.subheader("Переходы между уровнями")
-st.caption(f"Строки — уровень в раунде «{from_name}», столбцы — в раунде «{to_name}»")
+st.caption(plain(f"Строки — уровень в раунде «{from_name}», столбцы — в раунде «{to_name}»"))
 counts_tab, shares_tab, sankey_tab = st.tabs(["Число школ", "Доля строки", "Диаграмма потоков"])
 axis_names = {"index": f"{from_name} ↓ / {to_name} →", "columns": None}
 counts_tab.dataframe(comparison.transitions.rename_axis(**axis_names), key="dynamics_transitions")
@@ -132,7 +133,9 @@ for tab, rising, key in zip(
     )
 
 st.subheader("Уровень сейчас × изменение")
-st.caption(f"Уровень в раунде «{to_name}» и куда он сдвинулся с раунда «{from_name}»: {scope_names[scope]}")
+st.caption(
+    plain(f"Уровень в раунде «{to_name}» и куда он сдвинулся с раунда «{from_name}»: {scope_names[scope]}")
+)
 grid = comparison.status_change_grid[comparison.status_change_grid["scope"] == scope]
 st.dataframe(
     with_level_colors(grid, ["level"]),

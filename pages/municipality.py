@@ -13,6 +13,7 @@ from pages._shared import (
     bulk_documents,
     cached,
     download_document,
+    plain,
     require_schools,
     school_table,
     start_page,
@@ -29,7 +30,9 @@ if filters.municipality is None:
     for row in overview.itertuples():
         st.page_link(
             "pages/municipality.py",
-            label=f"{row.municipality} — школ: {row.count_schools}, ниже базового: {row.count_below_basic}",
+            label=plain(
+                f"{row.municipality} — школ: {row.count_schools}, ниже базового: {row.count_below_basic}"
+            ),
             query_params={"mun": row.municipality},
         )
     st.stop()

@@ -11,6 +11,7 @@ from pages._shared import (
     SCHOOL_ROW_HINT,
     cached,
     download_document,
+    plain,
     require_schools,
     school_link,
     school_table,
@@ -73,7 +74,8 @@ if support.empty:
 else:
     for k, row in enumerate(support.itertuples(), start=1):
         school_link(
-            f"{k}. {row.name} — {row.municipality}, {row.points} б., **{row.level}**: {row.reason}",
+            f"{k}. {plain(row.name)} — {plain(row.municipality)}, {row.points} б., **{row.level}**: "
+            f"{plain(row.reason)}",
             row.inn,
             row.municipality,
             filters,

@@ -9,7 +9,7 @@ from analytics.loading import Upload, commit_import, plan_import, withdraw_impor
 from analytics.roster import import_roster
 from analytics.rounds import empty_rounds, list_rounds, remove_empty_round
 from analytics.store_info import list_imports
-from pages._shared import require_operator_page, select_round_next_run, start_page, write_store
+from pages._shared import plain, require_operator_page, select_round_next_run, start_page, write_store
 
 DONE_KEY = "upload_done"
 
@@ -70,12 +70,12 @@ if st.button("Проверить файлы", disabled=not (uploads and round_na
 checked = st.session_state.get("upload_plan")
 plan = checked[1] if checked and checked[0] == request else None
 if plan is not None:
-    round_title = f"«{plan.round.name}» (методика {plan.round.methodology})"
+    round_title = plain(f"«{plan.round.name}» (методика {plan.round.methodology})")
     st.markdown(f"**Проверка загрузки в раунд {round_title}** — пока ничего не записано")
     for name in plan.already_loaded:
-        st.info(f"Файл «{name}» уже загружен в этот раунд — будет пропущен")
+        st.info(plain(f"Файл «{name}» уже загружен в этот раунд — будет пропущен"))
     for note in plan.notes:
-        st.warning(note)
+        st.warning(plain(note))
     if not plan.is_valid:
         st.error(f"Найдено проблем: {problem_count(plan.problems)}. Исправьте файлы и проверьте снова.")
         st.dataframe(

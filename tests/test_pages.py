@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -26,7 +27,7 @@ from analytics.mentors import internship_sites
 from analytics.rounds import Round, get_round
 from analytics.views import Filters
 from benchmarks.hostile_files import bad_rows_csv
-from tests.conftest import EXAMPLES, metrics
+from tests.conftest import EXAMPLES, SchoolSpec, metrics, write_long_csv
 
 AUTUMN, SPRING = "Осень 2025", "Весна 2026"
 BELOW_BASIC_INN = "4723257880"
@@ -61,6 +62,11 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p.value) for p in parts)
 
 
+def shown(markdown: str) -> str:
+    """What the reader sees of markdown whose data parts went through `plain` (escapes dropped)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def frame(at: AppTest, column: str):
     """The first table on the page that has `column` (a Styler's data when the table is styled)."""
     for table in at.dataframe:
@@ -76,7 +82,7 @@ class TestSmoke:
     def test_every_page_states_round_methodology_and_import_time(self, open_app, examples_db, page):
         """The header under every title names the round, the demo methodology and the import date."""
         at = open_app(examples_db, page)
-        header = [c.value for c in at.caption if c.value.startswith("Раунд «")]
+        header = [shown(c.value) for c in at.caption if c.value.startswith("Раунд «")]
         assert header, texts(at)
         assert header[0].startswith(
             "Раунд «Весна 2026» · Методика: demo-2025 (демонстрационная) · данные загружены"
@@ -472,7 +478,7 @@ class TestUploadPage:
         at.file_uploader(key="upload_files").set_value([("wide.xlsx", buffer.getvalue(), "application/xlsx")])
         at.text_input(key="upload_new_round").set_value(AUTUMN).run()
         at.button(key="upload_check").click().run()
-        assert any("лист «Архив» скрыт: школ на нём — 14" in w.value for w in at.warning)
+        assert any("лист «Архив» скрыт: школ на нём — 14" in shown(w.value) for w in at.warning)
 
     def test_problems_are_listed_with_file_row_and_column(self, open_app, tmp_path):
         """A file with an unknown answer is refused and the problem points at its cell."""
@@ -549,3 +555,44 @@ class TestTableHelpers:
         styled = with_level_colors(short, ["level"])
         assert "background-color" in styled.to_html()
         assert with_level_colors(long, ["level"]) is long
+
+
+HOSTILE_SCHOOL = "**Жирная** [СОШ](http://evil.example) $x$ :red[красная]"
+HOSTILE_MUNICIPALITY = "[Район](http://evil.example)"
+
+
+class TestNamesStayText:
+    """Names from data are shown as written, never as markdown: no bold, link, formula or colour."""
+
+    @pytest.fixture
+    def hostile_db(self, tmp_path, rubric):
+        db = tmp_path / "hostile.duckdb"
+        con = open_store(db)
+        schools = [
+            SchoolSpec("4720000001", HOSTILE_SCHOOL, HOSTILE_MUNICIPALITY, failed_critical=(2,)),
+            SchoolSpec("4720000002", "МОБУ «СОШ №2»", HOSTILE_MUNICIPALITY),
+        ]
+        import_uploads(con, [Upload.from_path(write_long_csv(tmp_path / "h.csv", rubric, schools))], SPRING)
+        con.close()
+        return db
+
+    def test_plain_escapes_every_markdown_character(self):
+        from pages._shared import plain
+
+        assert plain(HOSTILE_SCHOOL) == (
+            "\\*\\*Жирная\\*\\* \\[СОШ\\]\\(http\\://evil\\.example\\) \\$x\\$ \\:red\\[красная\\]"
+        )
+
+    def test_support_list_and_municipality_links_carry_escaped_names(self, open_app, hostile_db):
+        from pages._shared import plain
+
+        at = open_app(hostile_db)
+        labels = [link.proto.label for link in at.page_link if link.proto.label[:1].isdigit()]
+        assert labels
+        assert plain(HOSTILE_SCHOOL) in labels[0]
+        assert "**ниже базового**" in labels[0]
+        assert "http://evil" not in labels[0]
+        at = open_app(hostile_db, "municipality")
+        municipality = [link.proto.label for link in at.page_link if "школ" in link.proto.label]
+        assert municipality
+        assert municipality[0].startswith(plain(HOSTILE_MUNICIPALITY))
