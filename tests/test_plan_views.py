@@ -23,11 +23,16 @@ from analytics.plans import (
     record_interview,
     update_measure,
 )
-from tests.test_plans import DUE, KIROV, LUGA_WEAK, WEAK, autumn, club  # noqa: F401 -- the fixture
+from tests.test_plans import DUE, KIROV, LUGA_WEAK, WEAK, club, import_autumn
 
 COORDINATOR = Scope.for_coordinator("kirov", KIROV)
 OTHER = Scope.for_coordinator("luga", "Лужский муниципальный район")
 OBSERVER = Scope.for_observer("obs")
+
+
+@pytest.fixture
+def autumn(con, rubric, tmp_path):
+    return import_autumn(con, rubric, tmp_path)
 
 
 def filled(table):
@@ -51,7 +56,7 @@ class TestPlanTable:
         save_plan_table(con, autumn, WEAK, filled(plan_table(con, autumn, WEAK)).head(1))
         table = plan_table(con, autumn, WEAK)
         table.loc[0, "status"] = "выполняется"
-        blank = {column: None for column in table.columns}
+        blank = dict.fromkeys(table.columns)
         with_blank = pd.concat([table, pd.DataFrame([blank])], ignore_index=True)
         saved = save_plan_table(con, autumn, WEAK, with_blank)
         assert (saved.new, saved.updated, saved.unchanged) == (0, 1, 0)
@@ -102,7 +107,8 @@ class TestAudit:
         update_measure(con, measure_id, club(status="выполнено"), updated_by=COORDINATOR)
         record_flag_check(con, autumn, WEAK, next(iter(RULE_TITLES)), "подтверждено", "", COORDINATOR)
         log = read_audit(con, login="kirov")
-        assert log["action"].tolist() == ["interview_recorded", "measure_added", "measure_changed", "flag_checked"]
+        actions = ["interview_recorded", "measure_added", "measure_changed", "flag_checked"]
+        assert log["action"].tolist() == actions
 
 
 class TestExecution:
