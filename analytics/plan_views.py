@@ -33,6 +33,7 @@ from analytics.plans import (
     require_recorder,
     rewrite_measure,
     school_form,
+    schools_without_interview,
     stored_measure,
 )
 from analytics.rounds import Round
@@ -69,7 +70,8 @@ def plan_table(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str) -> pd.DataF
         rows = [(None, draft.measure) for draft in draft_plan(con, rnd, inn)]
     else:
         rows = [(int(i), stored_measure(con, int(i))) for i in stored["measure_id"]]
-    return pd.DataFrame([_table_row(measure_id, m, form) for measure_id, m in rows], columns=PLAN_COLUMNS)
+    table = pd.DataFrame([_table_row(measure_id, m, form) for measure_id, m in rows], columns=PLAN_COLUMNS)
+    return table.assign(due_on=pd.to_datetime(table["due_on"]))  # a typed column, edited as dates
 
 
 def _table_row(measure_id: int | None, measure: Measure, form: SchoolForm) -> dict[str, object]:
@@ -128,6 +130,9 @@ def _parse_row(
     numbers, bad = _numbers(_text(row.get("numbers")))
     if bad:
         problems.append(f"«{bad}» — не номер показателя")
+    due_on, bad_date = _date(row.get("due_on"))
+    if bad_date:
+        problems.append(bad_date)
     codes = {label: code for code, label in kind_labels().items()}
     kind = codes.get(_text(row.get("kind")), _text(row.get("kind")) or "не указан")
     measure = Measure(
@@ -135,7 +140,7 @@ def _parse_row(
         _text(row.get("action")),
         kind,
         _text(row.get("responsible")),
-        _date(row.get("due_on")),
+        due_on,
         _text(row.get("status")) or STATUSES[0],
         _text(row.get("comment")),
     )
@@ -150,10 +155,21 @@ def _numbers(text: str) -> tuple[tuple[int, ...], str | None]:
     return tuple(int(token) for token in tokens if token.isdigit()), bad
 
 
-def _date(value: object) -> dt.date | None:
-    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
-        return None
-    return value.date() if isinstance(value, dt.datetime | pd.Timestamp) else value
+def _date(value: object) -> tuple[dt.date | None, str | None]:
+    """The due date of a cell: a date, a timestamp, or text as the editor sends an untyped column."""
+    text = _text(value)  # empty for None, NaN and NaT
+    if not text:
+        return None, None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text[:10], pattern).date(), None
+        except ValueError:
+            continue
+    return None, f"срок «{text}» — не дата (ДД.ММ.ГГГГ)"
 
 
 def _write_rows(con, rnd: Round, inn: str, form: SchoolForm, rows, actor: Actor) -> PlanSaved:
@@ -204,9 +220,29 @@ def flags_with_checks(
     flags = flag_schools(con, rnd, municipality, school_type=school_type)
     if inn is not None:
         flags = flags[flags["inn"] == inn]
+    if flags.empty:  # its columns have no types to merge on
+        return flags.assign(check_outcome=NOT_CHECKED, check_comment="", check_at=None)
     checks = flag_checks(con, rnd, inn).rename(
         columns={"outcome": "check_outcome", "comment": "check_comment", "checked_at": "check_at"}
     )
     shown = checks[["inn", "rule", "check_outcome", "check_comment", "check_at"]]
     merged = flags.merge(shown, how="left", on=["inn", "rule"])
     return merged.fillna({"check_outcome": NOT_CHECKED, "check_comment": ""}).reset_index(drop=True)
+
+
+def missing_support(
+    con: duckdb.DuckDBPyConnection, rnd: Round, today: dt.date, municipality: str | None = None
+) -> pd.DataFrame:
+    """`schools_without_interview` with what each school lacks in words, as the page lists it."""
+    missing = schools_without_interview(con, rnd, today, municipality)
+    lacks = [
+        " и ".join(
+            word
+            for word, absent in (("собеседования", not interview), ("плана", deficits and not plan))
+            if absent
+        )
+        for interview, plan, deficits in zip(
+            missing["has_interview"], missing["has_plan"], missing["has_deficits"], strict=True
+        )
+    ]
+    return missing.assign(lacks=lacks)
