@@ -17,7 +17,7 @@ from analytics.catalogue import kind_labels
 from analytics.credibility import RULE_TITLES
 from analytics.documents.roadmap import import_roadmap, roadmap_xlsx
 from analytics.errors import SamodiagError
-from analytics.plan_views import flags_with_checks, plan_table, save_plan_table
+from analytics.plan_views import RowDefaults, flags_with_checks, plan_table, save_plan_table
 from analytics.plans import (
     OUTCOMES,
     STATUSES,
@@ -89,7 +89,7 @@ def _interviews(rnd: Round, inn: str, scope: Scope, writable: bool) -> None:
 
 def _interview_form(rnd: Round, inn: str, scope: Scope) -> None:
     tracks = cached(school_form, rnd, inn).track_names
-    with st.expander("Записать собеседование"), st.form("school_interview_form"):
+    with st.expander("Новое собеседование"), st.form("school_interview_form"):
         held_on = st.date_input("Дата собеседования", value=dt.date.today(), format="DD.MM.YYYY")
         participants = st.text_area("Участники", placeholder="ФИО и должности, через запятую")
         conclusions = st.text_area("Выводы")
@@ -117,11 +117,18 @@ def _plan(rnd: Round, inn: str, scope: Scope, writable: bool) -> None:
         st.dataframe(table, key="school_plan_table", **options)
         return
     with st.form("school_plan_form"):
+        responsible_column, due_column = st.columns(2)
+        defaults = RowDefaults(
+            responsible_column.text_input(
+                "Ответственный — для строк, где он не указан", key="plan_responsible"
+            ),
+            due_column.date_input("Срок — для строк, где он не указан", value=None, format="DD.MM.YYYY"),
+        )
         edited = st.data_editor(
             table, key=PLAN_EDITOR_KEY, num_rows="dynamic", disabled=["indicators"], **options
         )
         if st.form_submit_button("Сохранить план"):
-            _write(lambda saved: saved.summary(), save_plan_table, rnd, inn, edited, scope)
+            _write(lambda saved: saved.summary(), save_plan_table, rnd, inn, edited, scope, defaults)
 
 
 def _plan_columns() -> dict[str, Any]:

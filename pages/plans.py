@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.plan_views import missing_support, status_counts
+from analytics.plan_views import execution_totals, missing_support, status_counts
 from analytics.plans import INTERVIEW_DAYS, STATUSES, overdue_measures, results_date
 from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page
 
@@ -17,6 +17,18 @@ counts = cached(status_counts, rnd, today, filters.municipality)
 if counts.empty:
     st.info(f"В раунде «{rnd.name}» планов мероприятий ещё нет — их записывают на странице «Школа»")
 else:
+    totals = execution_totals(counts)
+    for column, (label, key) in zip(
+        st.columns(4),
+        (
+            ("Школ с планом", "schools"),
+            ("Мер в планах", "measures"),
+            ("Выполнено", "done"),
+            ("Просрочено", "overdue"),
+        ),
+        strict=True,
+    ):
+        column.metric(label, totals[key])
     st.dataframe(
         counts,
         hide_index=True,

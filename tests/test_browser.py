@@ -323,6 +323,7 @@ PAGE_PATHS = {
     "deficits": "/deficits",
     "dynamics": "/dynamics",
     "credibility": "/credibility",
+    "plans": "/plans",
     "upload": "/upload",
 }
 

@@ -29,7 +29,7 @@ BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
 KIROVSK = "Кировский муниципальный район"
 NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
-PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "upload")
+PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "plans", "upload")
 
 
 def build_store(path: Path, *, rounds: tuple[str, ...] = (AUTUMN, SPRING)) -> Path:

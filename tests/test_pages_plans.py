@@ -11,6 +11,7 @@ import pytest
 from analytics.db import open_store
 from analytics.plans import measures_frame
 from analytics.rounds import get_round
+from tests.conftest import metrics
 from tests.test_pages import BELOW_BASIC_INN, SPRING, build_store, texts
 from tests.test_pages_accounts import accounts_db, app, school_of, sign_in  # noqa: F401 -- fixtures
 
@@ -70,6 +71,7 @@ def test_interview_and_plan_recorded_on_school_show_on_plans_page(open_app, stor
 
     at.switch_page("pages/plans.py").run()
     assert not at.exception
+    assert metrics(at)["Мер в планах"] == "1"
     counts = next(t.value for t in at.dataframe if "count_all" in t.value.columns)
     assert counts["count_all"].sum() == 1
     assert counts["запланировано"].sum() == 1

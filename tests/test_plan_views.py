@@ -12,7 +12,15 @@ from analytics.audit import read_audit
 from analytics.catalogue import kind_labels
 from analytics.credibility import RULE_TITLES
 from analytics.documents.roadmap import import_roadmap, roadmap_xlsx
-from analytics.plan_views import NOT_CHECKED, flags_with_checks, plan_table, save_plan_table, status_counts
+from analytics.plan_views import (
+    NOT_CHECKED,
+    RowDefaults,
+    execution_totals,
+    flags_with_checks,
+    plan_table,
+    save_plan_table,
+    status_counts,
+)
 from analytics.plans import (
     Interview,
     PlanRejected,
@@ -72,6 +80,14 @@ class TestPlanTable:
         assert "строка 3: не указан ответственный" in refused.value.problems
         assert measures_frame(con, autumn, inn=WEAK).empty
 
+    def test_defaults_fill_only_the_empty_cells(self, con, autumn):
+        table = plan_table(con, autumn, WEAK)
+        table.loc[0, "responsible"] = "Директор"
+        save_plan_table(con, autumn, WEAK, table, defaults=RowDefaults("Завуч", DUE))
+        stored = measures_frame(con, autumn, inn=WEAK)
+        assert stored["responsible"].value_counts().to_dict() == {"Завуч": len(table) - 1, "Директор": 1}
+        assert set(stored["due_on"].dt.date) == {DUE}
+
 
 class TestWhoMayRecord:
     def test_the_schools_coordinator_and_the_operator_may(self, con, autumn):
@@ -119,6 +135,8 @@ class TestExecution:
         row = counts.loc[KIROV]
         assert (row["count_schools"], row["запланировано"], row["выполнено"]) == (1, 1, 1)
         assert (row["count_overdue"], row["count_all"], row["отменено"]) == (1, 2, 0)
+        totals = execution_totals(counts)
+        assert totals == {"schools": 1, "measures": 2, "done": 1, "overdue": 1}
 
     def test_no_measures_no_rows(self, con, autumn):
         assert status_counts(con, autumn, DUE).empty
