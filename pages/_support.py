@@ -102,20 +102,23 @@ def _interview_form(rnd: Round, inn: str, scope: Scope) -> None:
 
 def _plan(rnd: Round, inn: str, scope: Scope, writable: bool) -> None:
     table = cached(plan_table, rnd, inn)
-    if table["measure_id"].isna().all() and not table.empty:
-        st.caption(
-            "План ещё не сохранён: ниже черновик из дефицитов школы (сначала — путь к следующему уровню). "
-            "Укажите ответственного и срок, лишние строки удалите, затем сохраните."
-        )
-    st.caption("Чтобы отказаться от сохранённой меры, укажите статус «отменено»: история мер хранится.")
+    drafted = table["measure_id"].isna().all() and not table.empty
     options = {
         "hide_index": True,
         "column_order": [c for c in table.columns if c != "measure_id"],
         "column_config": _plan_columns(),
     }
     if not writable:
+        if drafted:
+            st.caption("План мероприятий ещё не записан: ниже черновик из дефицитов школы")
         st.dataframe(table, key="school_plan_table", **options)
         return
+    if drafted:
+        st.caption(
+            "План ещё не сохранён: ниже черновик из дефицитов школы (сначала — путь к следующему уровню). "
+            "Укажите ответственного и срок, лишние строки удалите, затем сохраните."
+        )
+    st.caption("Чтобы отказаться от сохранённой меры, укажите статус «отменено»: история мер хранится.")
     with st.form("school_plan_form"):
         responsible_column, due_column = st.columns(2)
         defaults = RowDefaults(

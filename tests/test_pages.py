@@ -259,6 +259,7 @@ class TestSchoolPage:
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == [
+            "Дорожная карта (xlsx)",
             "Пакет к собеседованию (zip)",
             "Чек-лист дефицитов (xlsx)",
             "Чек-лист дефицитов (docx)",
