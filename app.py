@@ -17,6 +17,7 @@ else:
         st.Page("pages/deficits.py", title="Дефициты", url_path="deficits"),
         st.Page("pages/dynamics.py", title="Динамика", url_path="dynamics"),
         st.Page("pages/credibility.py", title="Достоверность", url_path="credibility"),
+        st.Page("pages/plans.py", title="Исполнение планов", url_path="plans"),
     ]
     if scope.may_change_store:
         pages.append(st.Page("pages/upload.py", title="Загрузка", url_path="upload"))

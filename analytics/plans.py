@@ -6,8 +6,10 @@ plan's execution. These records are people's, kept in their own tables (migratio
 from the imported answers: withdrawing or re-importing an export never touches them.
 
 Every write is validated first and refused whole with Russian messages (PlanRejected); a valid
-one is written in one transaction. `updated_by`/`recorded_by`/`checked_by` stay empty until the
-app has accounts; the time of each write is always recorded.
+one is written in one transaction with its audit entry. The actor (`updated_by`/`recorded_by`/
+`checked_by`) is a signed-in Scope, a login (the command line) or None; a Scope is checked here
+(`require_recorder`): only the operator and the school's own coordinator record, an observer
+reads. The login is stored with the time of each write.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from analytics.accounts import OBSERVER, AccessDenied, Scope, check_school_in_scope
+from analytics.audit import actor_login, record
 from analytics.catalogue import KIND_CODES, kind_labels, typical_measures
 from analytics.credibility import RULE_TITLES
 from analytics.db import transaction
@@ -178,10 +182,41 @@ def _draft(
     )
 
 
+Actor = Scope | str | None
+"""Who writes: a signed-in scope (checked), a command-line login or nobody (not checked)."""
+
+
+def require_recorder(con: duckdb.DuckDBPyConnection, actor: Actor, rnd: Round, inn: str) -> None:
+    """Refuse a signed-in observer, and a coordinator the school of another municipality.
+
+    Checked in the engine, not only by hiding the forms: a page's stale form or a crafted request
+    must not write into another municipality's plans.
+    """
+    if not isinstance(actor, Scope):
+        return
+    if actor.role == OBSERVER:
+        msg = (
+            "Записывать собеседования, планы и проверки может оператор или координатор, "
+            f"вы — {actor.role_name}"
+        )
+        raise AccessDenied(msg)
+    check_school_in_scope(con, actor, rnd, inn)
+
+
+def may_record(con: duckdb.DuckDBPyConnection, actor: Actor, rnd: Round, inn: str) -> bool:
+    """Whether `require_recorder` lets the actor write for the school: the page's forms ask first."""
+    try:
+        require_recorder(con, actor, rnd, inn)
+    except AccessDenied:
+        return False
+    return True
+
+
 def add_measure(
-    con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, measure: Measure, updated_by: str | None = None
+    con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, measure: Measure, updated_by: Actor = None
 ) -> int:
     """Validate and store a new measure of the school's plan; its id."""
+    require_recorder(con, updated_by, rnd, inn)
     form = school_form(con, rnd, inn)
     problems = measure_problems(measure, form, rnd)
     if problems:
@@ -191,10 +226,11 @@ def add_measure(
 
 
 def update_measure(
-    con: duckdb.DuckDBPyConnection, measure_id: int, measure: Measure, updated_by: str | None = None
+    con: duckdb.DuckDBPyConnection, measure_id: int, measure: Measure, updated_by: Actor = None
 ) -> None:
     """Validate and rewrite a stored measure (targets included) under its id."""
     rnd, inn = _measure_owner(con, measure_id)
+    require_recorder(con, updated_by, rnd, inn)
     form = school_form(con, rnd, inn)
     problems = measure_problems(measure, form, rnd)
     if problems:
@@ -216,12 +252,13 @@ def insert_measure(
     inn: str,
     form: SchoolForm,
     measure: Measure,
-    updated_by: str | None,
+    updated_by: Actor,
 ) -> int:
-    """Write a validated new measure inside the caller's transaction."""
+    """Write a validated new measure inside the caller's transaction, with its audit entry."""
     params = _measure_params(form, measure, updated_by) | {"inn": inn, "round_id": rnd.round_id}
     (measure_id,) = con.execute(query("plan_insert_measure"), params).fetchone()
     _write_targets(con, measure_id, form, measure.numbers)
+    record(con, updated_by, "measure_added", {"measure_id": measure_id, "inn": inn, "round": rnd.name})
     return measure_id
 
 
@@ -230,16 +267,17 @@ def rewrite_measure(
     measure_id: int,
     form: SchoolForm,
     measure: Measure,
-    updated_by: str | None,
+    updated_by: Actor,
 ) -> None:
-    """Rewrite a validated stored measure inside the caller's transaction."""
+    """Rewrite a validated stored measure inside the caller's transaction, with its audit entry."""
     params = _measure_params(form, measure, updated_by) | {"measure_id": measure_id}
     con.execute(query("plan_update_measure"), params)
     con.execute(query("plan_delete_targets"), {"measure_id": measure_id})
     _write_targets(con, measure_id, form, measure.numbers)
+    record(con, updated_by, "measure_changed", {"measure_id": measure_id, "status": measure.status})
 
 
-def _measure_params(form: SchoolForm, measure: Measure, updated_by: str | None) -> dict[str, object]:
+def _measure_params(form: SchoolForm, measure: Measure, updated_by: Actor) -> dict[str, object]:
     return {
         "track_code": track_of(measure, form),
         "action": measure.action.strip(),
@@ -248,7 +286,7 @@ def _measure_params(form: SchoolForm, measure: Measure, updated_by: str | None) 
         "due_on": measure.due_on,
         "status": measure.status,
         "comment": measure.comment.strip(),
-        "updated_by": updated_by,
+        "updated_by": actor_login(updated_by),
         "updated_at": dt.datetime.now(),
     }
 
@@ -333,9 +371,10 @@ class Interview:
 
 
 def record_interview(
-    con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, interview: Interview, recorded_by: str | None = None
+    con: duckdb.DuckDBPyConnection, rnd: Round, inn: str, interview: Interview, recorded_by: Actor = None
 ) -> int:
     """Validate and store an interview with its causes per track; its id."""
+    require_recorder(con, recorded_by, rnd, inn)
     form = school_form(con, rnd, inn)
     problems = _interview_problems(interview, form, rnd)
     if problems:
@@ -346,7 +385,7 @@ def record_interview(
         "held_on": interview.held_on,
         "participants": interview.participants.strip(),
         "conclusions": interview.conclusions.strip(),
-        "recorded_by": recorded_by,
+        "recorded_by": actor_login(recorded_by),
         "recorded_at": dt.datetime.now(),
     }
     with transaction(con):
@@ -355,6 +394,8 @@ def record_interview(
             if causes.strip():
                 cause = {"interview_id": interview_id, "track_code": track, "causes": causes.strip()}
                 con.execute(query("plan_insert_cause"), cause)
+        details = {"interview_id": interview_id, "inn": inn, "round": rnd.name}
+        record(con, recorded_by, "interview_recorded", details)
     return interview_id
 
 
@@ -387,9 +428,10 @@ def record_flag_check(
     rule: str,
     outcome: str,
     comment: str = "",
-    checked_by: str | None = None,
+    checked_by: Actor = None,
 ) -> None:
     """Store the outcome of checking one credibility flag; the latest check is the one in force."""
+    require_recorder(con, checked_by, rnd, inn)
     school_form(con, rnd, inn)
     problems = []
     if rule not in RULE_TITLES:
@@ -404,10 +446,13 @@ def record_flag_check(
         "rule": rule,
         "outcome": outcome,
         "comment": comment.strip(),
-        "checked_by": checked_by,
+        "checked_by": actor_login(checked_by),
         "checked_at": dt.datetime.now(),
     }
-    con.execute(query("plan_insert_flag_check"), params)
+    with transaction(con):
+        con.execute(query("plan_insert_flag_check"), params)
+        details = {"inn": inn, "round": rnd.name, "rule": rule, "outcome": outcome}
+        record(con, checked_by, "flag_checked", details)
 
 
 def flag_checks(con: duckdb.DuckDBPyConnection, rnd: Round, inn: str | None = None) -> pd.DataFrame:

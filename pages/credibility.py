@@ -11,14 +11,14 @@ from analytics.credibility import (
     RULE_TITLES,
     count_flags_by_municipality,
     count_flags_by_rule,
-    flag_schools,
 )
 from analytics.export import csv_bytes
+from analytics.plan_views import flags_with_checks
 from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page, url_choices
 
 con, filters, rnd = start_page("Достоверность")
 
-flags = cached(flag_schools, rnd, filters.municipality, school_type=filters.school_type)
+flags = cached(flags_with_checks, rnd, filters.municipality, school_type=filters.school_type)
 st.caption(
     "Отметка — вопрос, который стоит уточнить у школы, и повод попросить подтверждающие документы. "
     "Правила срабатывают и на честно заполненных анкетах, поэтому часть отметок не подтвердится. "
@@ -78,7 +78,7 @@ school_table(
     filters,
     key="credibility_flags",
     hide_index=True,
-    column_order=["municipality", "name", "inn", "rule_title", "mild", "reason", "evidence"],
+    column_order=["municipality", "name", "inn", "rule_title", "mild", "reason", "evidence", "check_outcome"],
     column_config={
         "municipality": "Муниципалитет",
         "name": "Школа",
@@ -87,6 +87,7 @@ school_table(
         "mild": st.column_config.CheckboxColumn(MILD_LABEL),
         "reason": st.column_config.TextColumn("Что уточнить", width="large"),
         "evidence": st.column_config.TextColumn("Что в ответах", width="large"),
+        "check_outcome": st.column_config.TextColumn("Итог проверки", help="Записывают на странице «Школа»"),
     },
 )
 st.download_button(

@@ -26,6 +26,7 @@ from pages._shared import (
     stop_on_unknown_round,
     with_level_colors,
 )
+from pages._support import support_sections
 
 asked_round = st.query_params.get(ROUND_PARAM)  # read before the sidebar writes its round there
 con, filters, rnd = start_page("Школа")
@@ -282,8 +283,10 @@ else:
     )
     st.caption(mentor_rules().explained())
 
-st.subheader("Документы")
 base_name = safe_file_name(f"{profile.inn} {profile.name} — {rnd.name}")
+support_sections(rnd, inn, base_name)
+
+st.subheader("Документы")
 documents = (
     (
         "Пакет к собеседованию (zip)",

@@ -9,6 +9,7 @@ SAMODIAG_SCREENSHOTS=1 (`make screenshots`), otherwise into a temporary folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from analytics import views
 from analytics.db import open_store
 from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.demo_db import build_demo_database
+from analytics.plans import draft_plan
 from analytics.rounds import list_rounds
 
 pytestmark = pytest.mark.browser
@@ -66,6 +68,8 @@ class Expected:
     deficit_key: str
     deficit_label: str
     count_deficit_schools: int
+    round_date: dt.date
+    count_draft_measures: int
 
 
 def read_expected(db: Path) -> Expected:
@@ -93,6 +97,8 @@ def read_expected(db: Path) -> Expected:
             count_deficit_schools=len(
                 views.schools_with_deficit(con, rnd, indicators=key, municipality=school["municipality"])
             ),
+            round_date=rnd.date,
+            count_draft_measures=len(draft_plan(con, rnd, school["inn"])),
         )
     finally:
         con.close()
@@ -316,6 +322,34 @@ def test_a_school_opens_in_the_same_tab_from_a_link_and_from_a_table_row(page: P
     assert metric_value(page, "Общий уровень")
 
 
+def test_coordinator_records_an_interview_and_a_plan_and_sees_it_on_plans(page: Page, server: Server):
+    """On «Школа» the interview is recorded, the draft plan saved with one responsible and due date
+    for every row; «Исполнение планов» then counts the school's measures."""
+    expected = server.expected
+    page.goto(f"{server.url}/school?{urlencode({'inn': expected.school_inn})}")
+    settle(page)
+    page.get_by_text("Новое собеседование", exact=True).click()
+    page.get_by_label("Участники").fill("Директор, заместитель директора, координатор")
+    page.get_by_label("Выводы").fill("Дефициты подтверждены, план согласован")
+    page.get_by_role("button", name="Записать собеседование").click()
+    settle(page)
+    expect(page.get_by_text("Собеседование записано")).to_be_visible()
+
+    page.get_by_label("Ответственный — для строк, где он не указан").fill("Заместитель директора")
+    page.get_by_role("spinbutton", name="day, Срок — для строк, где он не указан").click()
+    page.keyboard.type(f"{expected.round_date + dt.timedelta(days=120):%d%m%Y}")  # day, month, year
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Сохранить план").click()
+    settle(page)
+    expect(page.get_by_text(f"План сохранён: мер новых — {expected.count_draft_measures}")).to_be_visible()
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Исполнение планов", exact=True).click()
+    settle(page)
+    expect(page.get_by_role("heading", name="Меры по статусам")).to_be_visible()
+    assert metric_value(page, "Мер в планах") == str(expected.count_draft_measures)
+    assert metric_value(page, "Школ с планом") == "1"
+
+
 PAGE_PATHS = {
     "region": "/",
     "municipality": "/municipality",
@@ -323,6 +357,7 @@ PAGE_PATHS = {
     "deficits": "/deficits",
     "dynamics": "/dynamics",
     "credibility": "/credibility",
+    "plans": "/plans",
     "upload": "/upload",
 }
 

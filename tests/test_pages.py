@@ -34,7 +34,7 @@ BELOW_BASIC_INN = "4723257880"
 VSEVOLOZHSK = "Всеволожский муниципальный район"
 KIROVSK = "Кировский муниципальный район"
 NO_DATA = "Данных за этот раунд нет — загрузите выгрузку на странице «Загрузка»"
-PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "upload")
+PAGES = ("region", "municipality", "school", "deficits", "dynamics", "credibility", "plans", "upload")
 
 
 def build_store(path: Path, *, rounds: tuple[str, ...] = (AUTUMN, SPRING)) -> Path:
@@ -269,6 +269,7 @@ class TestSchoolPage:
         at = open_app(examples_db, "school", inn=BELOW_BASIC_INN)
         labels = [b.proto.label for b in at.get("download_button")]
         assert labels == [
+            "Дорожная карта (xlsx)",
             "Пакет к собеседованию (zip)",
             "Чек-лист дефицитов (xlsx)",
             "Чек-лист дефицитов (docx)",

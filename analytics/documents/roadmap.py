@@ -32,12 +32,14 @@ from analytics.documents.common import PROJECT_TITLE, methodology_label
 from analytics.errors import ImportRejected, Location, NotFound, Problem
 from analytics.plans import (
     STATUSES,
+    Actor,
     Measure,
     SchoolForm,
     draft_plan,
     insert_measure,
     measure_problems,
     measures_frame,
+    require_recorder,
     rewrite_measure,
     school_form,
     stored_measure,
@@ -195,11 +197,15 @@ def _dropdown(ws: Worksheet, title: str, choices: tuple[str, ...], last_row: int
 
 
 def import_roadmap(
-    con: duckdb.DuckDBPyConnection, data: bytes, filename: str, updated_by: str | None = None
+    con: duckdb.DuckDBPyConnection, data: bytes, filename: str, updated_by: Actor = None
 ) -> RoadmapReport:
-    """Validate a filled-in roadmap whole, then write its measures in one transaction."""
+    """Validate a filled-in roadmap whole, then write its measures in one transaction.
+
+    The school is the file's own, so a signed-in actor is checked against it, not the page's.
+    """
     cells = _read_sheet(data, filename)
     rnd, inn, form = _identity(con, cells, filename)
+    require_recorder(con, updated_by, rnd, inn)
     stored_ids = {int(i) for i in measures_frame(con, rnd, inn=inn)["measure_id"]}
     rows, problems = _measure_rows(cells, filename, rnd, form, stored_ids)
     if problems:
