@@ -21,5 +21,6 @@ else:
     ]
     if scope.may_change_store:
         pages.append(st.Page("pages/upload.py", title="Загрузка", url_path="upload"))
+        pages.append(st.Page("pages/accounts.py", title="Учётные записи", url_path="accounts"))
 
 st.navigation(pages).run()

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NoReturn
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from analytics.audit import record
+from analytics.audit import ACTIONS, read_audit, record
 from analytics.config import DATA_DIR
 from analytics.datafiles import read_data_csv
 from analytics.db import transaction
@@ -255,6 +255,45 @@ def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(query("account_list")).df()
 
 
+def accounts_overview(con: duckdb.DuckDBPyConnection, actor: Scope | str | None) -> pd.DataFrame:
+    """The accounts as the operator's page lists them: the role in Russian, no hash.
+
+    Refused to a signed-in non-operator: the list names every coordinator and their municipality.
+    """
+    require_operator(actor, "Список учётных записей")
+    frame = list_users(con)
+    frame.insert(frame.columns.get_loc("role") + 1, "role_name", frame["role"].map(ROLES))
+    return frame
+
+
+def enabled_others(overview: pd.DataFrame, actor: Scope) -> list[str]:
+    """The logins the operator may disable: enabled ones other than their own."""
+    enabled = overview.loc[~overview["disabled"] & (overview["login"] != actor.login), "login"]
+    return enabled.tolist()
+
+
+def audit_entries(
+    con: duckdb.DuckDBPyConnection,
+    actor: Scope | str | None,
+    *,
+    login: str | None = None,
+    action: str | None = None,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> pd.DataFrame:
+    """The audit log for the operator, filtered by login, action and a range of whole days.
+
+    The days are inclusive (an entry at 23:59 of `last_day` is in), so the page's date range means
+    what it says; the action is also named in Russian. Refused to a signed-in non-operator.
+    """
+    require_operator(actor, "Журнал действий")
+    since = dt.datetime.combine(first_day, dt.time()) if first_day else None
+    until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()) if last_day else None
+    frame = read_audit(con, since=since, until=until, login=login or None, action=action or None)
+    frame.insert(frame.columns.get_loc("action") + 1, "action_name", frame["action"].map(ACTIONS))
+    return frame
+
+
 def has_accounts(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether anyone may sign in: a store without accounts serves no data."""
     return bool(con.execute(query("account_count")).fetchone()[0])
@@ -283,6 +322,8 @@ def disable_user(
     """Disable an account for good: it can no longer sign in, and its open sessions end."""
     require_operator(actor, "Отключение учётной записи")
     _existing_row(con, login)
+    if isinstance(actor, Scope) and actor.login == login:
+        raise SamodiagError("свою учётную запись отключить нельзя: некому будет управлять входом")
     with transaction(con):
         con.execute(query("account_disable"), {"login": login})
         record(con, actor, "account_disabled", {"login": login}, now=now)

@@ -20,6 +20,21 @@ if TYPE_CHECKING:
 
     from analytics.accounts import Scope
 
+ACTIONS = {
+    "sign_in": "вход",
+    "sign_in_refused": "отказ во входе",
+    "sign_out": "выход",
+    "session_expired": "сеанс истёк",
+    "account_added": "создана учётная запись",
+    "password_reset": "сменён пароль",
+    "account_disabled": "отключена учётная запись",
+    "import": "загрузка выгрузки",
+    "withdrawal": "отзыв загрузки",
+    "roster_import": "загрузка реестра",
+}
+"""Every action `record` is called with, in Russian for the operator's page."""
+
+
 def actor_login(actor: Scope | str | None) -> str | None:
     """The login an audit entry names: a signed-in scope's, the command line's, or nobody (None)."""
     if actor is None or isinstance(actor, str):
@@ -48,7 +63,9 @@ def read_audit(
     since: dt.datetime | None = None,
     login: str | None = None,
     action: str | None = None,
+    until: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """The entries in the order they were written, optionally from `since`, of a login, of an action."""
-    params = {"since": since, "login": login, "action": action}
+    """The entries in the order they were written, optionally from `since` and before `until`, of a
+    login, of an action."""
+    params = {"since": since, "until": until, "login": login, "action": action}
     return con.execute(query("audit_read"), params).df()

@@ -118,6 +118,43 @@ class TestAccounts:
         accounts.disable_user(store, Scope.for_region_operator("op"), "obs")
         assert accounts.account_scope(store, "obs") is None
 
+    def test_the_page_functions_refuse_every_non_operator(self, store):
+        """The accounts page's calls, made with a coordinator's or an observer's scope, are refused
+        by the engine: reading the list or the log, adding, resetting, disabling."""
+        operator = Scope.for_region_operator("op")
+        for scope in (Scope.for_coordinator("kir", KIROVSK), Scope.for_observer("obs")):
+            with pytest.raises(AccessDenied):
+                accounts.accounts_overview(store, scope)
+            with pytest.raises(AccessDenied):
+                accounts.audit_entries(store, scope)
+            with pytest.raises(AccessDenied):
+                accounts.add_user(store, scope, "x1", PASSWORD, "observer")
+            with pytest.raises(AccessDenied):
+                accounts.reset_password(store, scope, "op", PASSWORD + "2")
+            with pytest.raises(AccessDenied):
+                accounts.disable_user(store, scope, "op")
+        assert accounts.account_scope(store, "op") == operator
+        overview = accounts.accounts_overview(store, operator)
+        assert overview.set_index("login").loc["kir", "role_name"] == "муниципальный координатор"
+        assert accounts.enabled_others(overview, operator) == ["kir", "obs"]
+
+    def test_the_operator_cannot_disable_their_own_account(self, store):
+        with pytest.raises(SamodiagError, match="свою учётную запись"):
+            accounts.disable_user(store, Scope.for_region_operator("op"), "op")
+        assert accounts.account_scope(store, "op") is not None
+
+    def test_audit_days_are_whole_and_inclusive(self, store):
+        operator = Scope.for_region_operator("op")
+        accounts.reset_password(store, operator, "obs", PASSWORD + "2", now=dt.datetime(2026, 3, 1, 23, 59))
+        accounts.disable_user(store, operator, "kir", now=dt.datetime(2026, 3, 2, 0, 0))
+        day = dt.date(2026, 3, 1)
+        one_day = accounts.audit_entries(store, operator, first_day=day, last_day=day)
+        assert one_day["action_name"].tolist() == ["сменён пароль"]
+        later = accounts.audit_entries(store, operator, first_day=day + dt.timedelta(days=1), login="op")
+        assert later["action"].tolist() == ["account_disabled"]
+        added = accounts.audit_entries(store, operator, action="account_added")
+        assert len(added) == 3
+
     def test_every_account_change_is_audited(self, store):
         accounts.reset_password(store, "cli:admin", "kir", PASSWORD + "2")
         accounts.disable_user(store, "cli:admin", "kir")

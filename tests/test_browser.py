@@ -11,12 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +26,7 @@ from analytics.deficits import deficit_frequency, pooled_deficit_frequency
 from analytics.demo_db import build_demo_database
 from analytics.plans import draft_plan
 from analytics.rounds import list_rounds
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, DRAWN, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +34,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = PROJECT / "docs" / "screenshots"
 SCREENSHOTS_ENV = "SAMODIAG_SCREENSHOTS"
 """Set to 1 to rewrite the tracked screenshots in docs/screenshots/."""
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-START_TIMEOUT_S = 90
 PAGE_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 900}
 
@@ -104,29 +88,6 @@ def read_expected(db: Path) -> Expected:
         con.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            msg = f"streamlit exited with {process.returncode}:\n{log.read_text(encoding='utf-8')}"
-            raise RuntimeError(msg)
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 -- our local server
-                if response.read().decode() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    msg = f"streamlit did not become healthy in {START_TIMEOUT_S} s:\n{log.read_text(encoding='utf-8')}"
-    raise RuntimeError(msg)
-
-
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -141,36 +102,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = folder / "demo.duckdb"
     build_demo_database(db, schools=150, rounds=2, seed=7)
     expected = read_expected(db)
-    port = free_port()
     log = folder / "streamlit.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("w", encoding="utf-8") as handle:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT,
-            # Single-user mode: these tests check the pages; signing in is tested through AppTest.
-            env={**os.environ, "SAMODIAG_DB": str(db), "SAMODIAG_NO_LOGIN": "1"},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, url, log)
+    # Single-user mode: these tests check the pages; tests/test_browser_roles.py signs in.
+    with running_app(db, log, no_login=True) as url:
         yield Server(url, expected, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -188,13 +123,6 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-DRAWN = """() => {
-    if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;
-    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-    return charts.every((chart) => chart.querySelector('.main-svg'));
-}"""
 
 
 def settle(page: Page) -> None:

@@ -6,6 +6,7 @@ Unlike the other page tests these run without SAMODIAG_NO_LOGIN, on stores with 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -200,3 +201,85 @@ def test_coordinator_zip_of_checklists_is_their_municipality(app, accounts_db: P
     assert not at.exception
     assert not at.error
     assert at.get("download_button")
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    """Click the form's submit button named `label` and run."""
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_operator_adds_a_coordinator_and_sees_it_in_the_audit_log(app, accounts_db: Path, tmp_path: Path):
+    db = tmp_path / "own.duckdb"
+    shutil.copy(accounts_db, db)
+    at = sign_in(app(db), "op")
+    at.switch_page("pages/accounts.py").run()
+    assert at.title[0].value == "Учётные записи"
+    assert set(at.dataframe[0].value["role_name"]) == set(accounts.ROLES.values())
+    at.selectbox(key="accounts_new_role").set_value("coordinator").run()
+    at.text_input(key="accounts_new_login").input("petrova")
+    at.text_input(key="accounts_new_name").input("Петрова П. П.")
+    at.selectbox(key="accounts_new_municipality").set_value(VSEVOLOZHSK)
+    at.text_input(key="accounts_new_password").input(PASSWORD)
+    at.text_input(key="accounts_new_password_again").input(PASSWORD + "x")
+    submit(at, "Создать учётную запись")
+    assert [e.value for e in at.error] == ["Пароли не совпадают — введите один и тот же пароль дважды"]
+    at.text_input(key="accounts_new_login").input("petrova")
+    at.selectbox(key="accounts_new_municipality").set_value(VSEVOLOZHSK)
+    at.text_input(key="accounts_new_password").input(PASSWORD)
+    at.text_input(key="accounts_new_password_again").input(PASSWORD)
+    submit(at, "Создать учётную запись")
+    assert [s.value for s in at.success] == ["Учётная запись «petrova» создана"]
+    listed = at.dataframe[0].value.set_index("login")
+    assert listed.loc["petrova", ["role_name", "municipality"]].tolist() == [
+        "муниципальный координатор",
+        VSEVOLOZHSK,
+    ]
+    at.text_input(key="accounts_audit_login").input("op").run()
+    at.selectbox(key="accounts_audit_action").set_value("account_added").run()
+    audit = at.dataframe[1].value
+    assert audit["action_name"].tolist() == ["создана учётная запись"]
+    assert '"login": "petrova"' in audit["details"].iloc[0]
+    assert at.get("download_button")[0].proto.label == "Журнал (csv)"
+
+
+def test_operator_resets_and_disables_on_the_page(app, accounts_db: Path, tmp_path: Path):
+    db = tmp_path / "own.duckdb"
+    shutil.copy(accounts_db, db)
+    at = sign_in(app(db), "op")
+    at.switch_page("pages/accounts.py").run()
+    assert "op" not in at.selectbox(key="accounts_disable_login").options
+    at.selectbox(key="accounts_reset_login").set_value("obs")
+    at.text_input(key="accounts_reset_password").input("новый-пароль-наблюдателя")
+    at.text_input(key="accounts_reset_password_again").input("новый-пароль-наблюдателя")
+    submit(at, "Сменить пароль")
+    assert [s.value for s in at.success] == ["Пароль «obs» сменён, блокировка снята"]
+    at.selectbox(key="accounts_disable_login").set_value("vsev")
+    at.checkbox(key="accounts_disable_sure").check().run()
+    at.button(key="accounts_disable").click().run()
+    assert [s.value for s in at.success] == ["Учётная запись «vsev» отключена"]
+    assert at.dataframe[0].value.set_index("login").loc["vsev", "disabled"]
+    con = open_store(db)
+    assert read_audit(con, login="op")["action"].tolist()[-2:] == ["password_reset", "account_disabled"]
+    con.close()
+
+
+def test_coordinator_and_observer_cannot_open_the_accounts_page(app, accounts_db: Path, monkeypatch):
+    for login in ("vsev", "obs"):
+        at = sign_in(app(accounts_db), login)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page("pages/accounts.py")
+        # The page's own script run directly (a URL that bypassed the navigation) refuses them too.
+        direct = AppTest.from_file(str(APP.parent / "pages" / "accounts.py"), default_timeout=120)
+        direct.session_state["access_login"] = login
+        direct.run()
+        assert not direct.exception, [e.value for e in direct.exception]
+        assert [e.value for e in direct.error] == [
+            f"Эта страница доступна только региональному оператору, вы — {accounts.ROLES[sign_role(login)]}"
+        ]
+        assert not direct.dataframe
+
+
+def sign_role(login: str) -> str:
+    return {"vsev": "coordinator", "obs": "observer"}[login]
