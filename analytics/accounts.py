@@ -31,7 +31,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from analytics.audit import ACTIONS, read_audit, record
 from analytics.config import DATA_DIR
-from analytics.datafiles import read_data_csv
+from analytics.datafiles import read_whole_number_parameters
 from analytics.db import transaction
 from analytics.errors import NotFound, SamodiagError
 from analytics.sql import query
@@ -78,15 +78,7 @@ RULE_NAMES = ("min_password_length", "max_failed_attempts", "lockout_minutes", "
 @cache
 def account_rules(path: Path = ACCOUNT_RULES_PATH) -> AccountRules:
     """The four parameters, each a whole number from 1, read strictly like the other rule files."""
-    values = {}
-    for line, row in read_data_csv(path, ("parameter", "value")):
-        value = row["value"].strip()
-        if not value.isdigit() or int(value) < 1:
-            raise SamodiagError(f"Файл «{path.name}», строка {line}: значение должно быть целым числом от 1")
-        values[row["parameter"].strip()] = int(value)
-    missing = [name for name in RULE_NAMES if name not in values]
-    if missing:
-        raise SamodiagError(f"Файл «{path.name}»: нет параметров {', '.join(missing)}")
+    values = read_whole_number_parameters(path, RULE_NAMES)
     return AccountRules(*(values[name] for name in RULE_NAMES))
 
 

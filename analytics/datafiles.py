@@ -58,3 +58,18 @@ def read_data_csv(path: Path, columns: tuple[str, ...] | None = None) -> list[tu
         row = dict(zip(header, fields, strict=True))
         rows.append((line, {c: row[c] for c in columns}))
     return rows
+
+
+def read_whole_number_parameters(path: Path, names: tuple[str, ...]) -> dict[str, int]:
+    """A rule file of `parameter,value` rows: every value a whole number from 1, every name in
+    `names` present; a bad value names file and line, a missing parameter names itself."""
+    values = {}
+    for line, row in read_data_csv(path, ("parameter", "value")):
+        value = row["value"].strip()
+        if not value.isdigit() or int(value) < 1:
+            raise SamodiagError(f"Файл «{path.name}», строка {line}: значение должно быть целым числом от 1")
+        values[row["parameter"].strip()] = int(value)
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise SamodiagError(f"Файл «{path.name}»: нет параметров {', '.join(missing)}")
+    return values

@@ -34,8 +34,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from analytics.config import DATA_DIR
 from analytics.credibility import SIZE_BANDS, flag_schools, flagged_inns
-from analytics.datafiles import read_data_csv
-from analytics.errors import SamodiagError
+from analytics.datafiles import read_whole_number_parameters
 from analytics.rounds import Round
 from analytics.rubric import LEVELS
 from analytics.sql import query
@@ -111,17 +110,7 @@ class MentorRules:
 @cache
 def mentor_rules(path: Path = MENTOR_RULES_PATH) -> MentorRules:
     """The two parameters from `data/rules/mentors.csv`, each a whole number from 1."""
-    values = {}
-    for line, row in read_data_csv(path, ("parameter", "value")):
-        value = row["value"].strip()
-        if not value.isdigit() or int(value) < 1:
-            raise SamodiagError(f"Файл «{path.name}», строка {line}: значение должно быть целым числом от 1")
-        values[row["parameter"].strip()] = int(value)
-    missing = [
-        name for name in ("max_mentees_per_mentor", "internship_sites_per_track") if name not in values
-    ]
-    if missing:
-        raise SamodiagError(f"Файл «{path.name}»: нет параметров {', '.join(missing)}")
+    values = read_whole_number_parameters(path, ("max_mentees_per_mentor", "internship_sites_per_track"))
     return MentorRules(values["max_mentees_per_mentor"], values["internship_sites_per_track"])
 
 
