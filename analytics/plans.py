@@ -346,6 +346,13 @@ def overdue_measures(
     return measures_frame(con, municipality=municipality, today=today, only_overdue=True)
 
 
+def interview_due_date(con: duckdb.DuckDBPyConnection, rnd: Round) -> dt.date | None:
+    """The day interviews and plans are due: INTERVIEW_DAYS after the round's results (None
+    while the round has no import in force)."""
+    results_on = results_date(con, rnd)
+    return None if results_on is None else results_on + dt.timedelta(days=INTERVIEW_DAYS)
+
+
 def results_date(con: duckdb.DuckDBPyConnection, rnd: Round) -> dt.date | None:
     """The day of the round's last import in force: when every school's results are in the store."""
     row = con.execute(query("plan_results_date"), {"round_id": rnd.round_id}).fetchone()

@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics.plan_views import execution_totals, missing_support, status_counts
-from analytics.plans import INTERVIEW_DAYS, STATUSES, overdue_measures, results_date
+from analytics.plans import INTERVIEW_DAYS, STATUSES, interview_due_date, overdue_measures, results_date
 from pages._shared import SCHOOL_ROW_HINT, cached, school_table, start_page
 
 con, filters, rnd = start_page("Исполнение планов")
@@ -79,8 +79,8 @@ else:
 st.subheader(f"Без собеседования или плана через {INTERVIEW_DAYS} дней после результатов")
 results_on = cached(results_date, rnd)
 missing = cached(missing_support, rnd, today, filters.municipality)
-if results_on is not None and today < results_on + dt.timedelta(days=INTERVIEW_DAYS):
-    due = results_on + dt.timedelta(days=INTERVIEW_DAYS)
+due = cached(interview_due_date, rnd)
+if due is not None and today < due:
     st.info(f"Результаты раунда — {results_on:%d.%m.%Y}: собеседования и планы ожидаются до {due:%d.%m.%Y}")
 elif missing.empty:
     st.success("У всех школ раунда есть собеседование и (при дефицитах) план")

@@ -16,6 +16,7 @@ from analytics.plans import (
     add_measure,
     draft_plan,
     flag_checks,
+    interview_due_date,
     interviews_frame,
     measures_frame,
     overdue_measures,
@@ -185,6 +186,12 @@ class TestTenDayRule:
         assert results == dt.date.today()
         day_before = results + dt.timedelta(days=INTERVIEW_DAYS - 1)
         assert schools_without_interview(con, autumn, day_before).empty
+
+    def test_the_due_date_the_page_shows_is_the_day_schools_start_being_listed(self, con, autumn):
+        due = interview_due_date(con, autumn)
+        assert due == results_date(con, autumn) + dt.timedelta(days=10)
+        assert schools_without_interview(con, autumn, due - dt.timedelta(days=1)).empty
+        assert not schools_without_interview(con, autumn, due).empty
 
     def test_on_the_tenth_day_schools_without_interview_or_plan_are_listed(self, con, autumn):
         deadline = results_date(con, autumn) + dt.timedelta(days=INTERVIEW_DAYS)
